@@ -1,0 +1,18 @@
+"""The Celery app. Every beat schedule of the project is defined here, in one place."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings")
+
+app = Celery("aftersales")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "beat-heartbeat": {
+        "task": "aftersales.tasks.beat_heartbeat",
+        "schedule": float(os.environ.get("BEAT_HEARTBEAT_SECONDS", "30")),
+    },
+}

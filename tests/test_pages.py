@@ -1,0 +1,49 @@
+import pytest
+from django.urls import reverse
+
+from tests.tickets.factories import TicketFactory
+
+
+def test_login_page_is_in_simplified_chinese_by_default(client, db):
+    page = client.get(reverse("login")).content.decode()
+    assert 'lang="zh-hans"' in page
+    assert "登录" in page
+
+
+def test_language_switches_to_english(client, db):
+    client.post(reverse("set_language"), {"language": "en", "next": "/login/"})
+    page = client.get(reverse("login")).content.decode()
+    assert 'lang="en"' in page and "Log in" in page
+
+
+def test_demo_login_works_and_lands_on_the_ticket_list(client, agent):
+    response = client.post(
+        reverse("login"), {"username": "agent", "password": "pw-Secret-123"}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("tickets:list")
+    assert response.context["user"] == agent
+
+
+def test_ticket_list_and_page_show_the_ticket_with_its_timeline(client, agent, team_kitchen):
+    ticket = TicketFactory(team=team_kitchen, description="电饭煲煮饭夹生", scene="做饭时")
+    client.force_login(agent)
+
+    listing = client.get(reverse("tickets:list")).content.decode()
+    page = client.get(reverse("tickets:detail", args=[ticket.number])).content.decode()
+
+    assert ticket.number in listing and "电饭煲煮饭夹生" in listing
+    assert "做饭时" in page and 'class="timeline"' in page
+
+
+def test_list_filter_returns_a_fragment_for_htmx(client, agent, team_kitchen):
+    TicketFactory(team=team_kitchen, tier="L1")
+    client.force_login(agent)
+    fragment = client.get(reverse("tickets:list"), {"tier": "L1"}, headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    assert "<html" not in fragment.content.decode()
+    assert 'class="tickets"' in fragment.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/tickets/", "/api/v1/tickets/"])
+def test_anonymous_is_never_shown_data(client, db, path):
+    assert client.get(path).status_code in (302, 401, 403)

@@ -1,0 +1,71 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from tickets.models import Product, Store, Tag, Team, Ticket, TicketEvent, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        (_("After-sales"), {"fields": ("display_name", "store", "teams")}),
+    )
+    list_display = ("username", "display_name", "store", "is_active", "is_staff")
+    list_filter = ("groups", "store", "teams", "is_active")
+    filter_horizontal = ("groups", "user_permissions", "teams")
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "auto_assign")
+    search_fields = ("name", "code")
+
+
+@admin.register(Store)
+class StoreAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "city")
+    search_fields = ("code", "name", "city")
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ("model_code", "name", "category", "warranty_months")
+    list_filter = ("category",)
+    search_fields = ("model_code", "name")
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "team", "is_active")
+    list_filter = ("is_active", "team", "parent")
+    search_fields = ("name",)
+    list_select_related = ("parent", "team")
+
+
+class TicketEventInline(admin.TabularInline):
+    model = TicketEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "actor", "verb", "from_status", "to_status", "payload")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    """Read-only here: status changes go through the state machine, not a form field."""
+
+    list_display = ("number", "channel", "tier", "category", "status", "team", "received_at")
+    list_filter = ("channel", "tier", "category", "status", "team")
+    search_fields = ("number",)
+    list_select_related = ("team",)
+    inlines = [TicketEventInline]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False

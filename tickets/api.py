@@ -1,0 +1,83 @@
+"""Tickets API v1: list, detail, timeline, and one view per write (transition, reveal)."""
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.filters import OrderingFilter
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from tickets import selectors, services
+from tickets.filters import TicketFilter
+from tickets.models import Ticket
+from tickets.serializers import (
+    RevealOutputSerializer,
+    TicketEventOutputSerializer,
+    TicketOutputSerializer,
+    TransitionInputSerializer,
+)
+
+
+class DueCursorPagination(CursorPagination):
+    """Nearest due first; ties keep a stable order by id."""
+
+    ordering = ("due_key", "id")
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class TicketFromUrlMixin:
+    def get_ticket(self) -> Ticket:
+        try:
+            return selectors.ticket_get_for_user(
+                user=self.request.user, number=self.kwargs["number"]
+            )
+        except Ticket.DoesNotExist:
+            raise Http404 from None
+
+
+class TicketListApi(generics.ListAPIView):
+    serializer_class = TicketOutputSerializer
+    pagination_class = DueCursorPagination
+    filterset_class = TicketFilter
+    filter_backends = [*generics.ListAPIView.filter_backends, OrderingFilter]
+    ordering_fields = ["due_key", "received_at", "id"]
+
+    def get_queryset(self):
+        return selectors.ticket_list_for_user(user=self.request.user)
+
+
+class TicketDetailApi(TicketFromUrlMixin, generics.RetrieveAPIView):
+    serializer_class = TicketOutputSerializer
+
+    def get_object(self):
+        return self.get_ticket()
+
+
+class TicketTimelineApi(TicketFromUrlMixin, generics.ListAPIView):
+    serializer_class = TicketEventOutputSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.ticket_timeline(ticket=self.get_ticket())
+
+
+class TicketTransitionApi(TicketFromUrlMixin, APIView):
+    @extend_schema(request=TransitionInputSerializer, responses={200: TicketOutputSerializer})
+    def post(self, request, number: str):
+        data = TransitionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ticket = services.ticket_transition(
+            ticket=self.get_ticket(), actor=request.user, **data.validated_data
+        )
+        ticket = selectors.ticket_get_for_user(user=request.user, number=ticket.number)
+        return Response(TicketOutputSerializer(ticket).data)
+
+
+class TicketRevealApi(TicketFromUrlMixin, APIView):
+    @extend_schema(request=None, responses={200: RevealOutputSerializer})
+    def post(self, request, number: str):
+        contact = services.customer_reveal(ticket=self.get_ticket(), actor=request.user)
+        return Response(RevealOutputSerializer(contact).data, status=status.HTTP_200_OK)

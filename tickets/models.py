@@ -1,0 +1,425 @@
+"""The ticket core: who complains, about what, and the one state machine a ticket lives by."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from tickets import masking
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    description = models.CharField(_("description"), max_length=255, blank=True)
+    auto_assign = models.BooleanField(
+        _("auto-assign"), default=False, help_text=_("Give new tickets to an on-duty member.")
+    )
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Store(models.Model):
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    city = models.CharField(_("city"), max_length=50, blank=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("store")
+        verbose_name_plural = _("stores")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A staff user. Roles are groups; the store and teams scope what they may see."""
+
+    display_name = models.CharField(_("display name"), max_length=50, blank=True)
+    store = models.ForeignKey(
+        Store,
+        verbose_name=_("store"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    teams = models.ManyToManyField(
+        Team, verbose_name=_("teams"), blank=True, related_name="members"
+    )
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+
+    def __str__(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+
+class Customer(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    # E.164, normalised by tickets.phones; one customer per phone number.
+    phone = models.CharField(_("phone"), max_length=20, unique=True)
+    is_vip = models.BooleanField(_("VIP"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+
+    def __str__(self) -> str:
+        return self.masked_name
+
+    @property
+    def masked_name(self) -> str:
+        return masking.mask_name(self.name)
+
+    @property
+    def masked_phone(self) -> str:
+        return masking.mask_phone(self.phone)
+
+
+class ProductCategory(models.TextChoices):
+    AIR_CONDITIONER = "air_conditioner", _("Air conditioner")
+    REFRIGERATOR = "refrigerator", _("Refrigerator")
+    WASHING_MACHINE = "washing_machine", _("Washing machine")
+    WATER_HEATER = "water_heater", _("Water heater")
+    RICE_COOKER = "rice_cooker", _("Rice cooker")
+    PRINTER = "printer", _("Printer")
+    OTHER = "other", _("Other")
+
+
+class Product(models.Model):
+    model_code = models.CharField(_("model code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    category = models.CharField(_("category"), max_length=30, choices=ProductCategory.choices)
+    warranty_months = models.PositiveSmallIntegerField(_("warranty (months)"), default=12)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["model_code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.model_code}"
+
+
+class Tag(models.Model):
+    """A node of the problem tag library, e.g. 质量故障 › 电机异响."""
+
+    name = models.CharField(_("name"), max_length=50)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("routes to team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        help_text=_("Tickets with this tag go to this team."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["parent_id", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["parent", "name"],
+                name="tag_unique_name_per_parent",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.parent.name} › {self.name}" if self.parent_id else self.name
+
+
+class Ticket(models.Model):
+    class Channel(models.TextChoices):
+        PHONE = "phone", _("400 hotline")
+        WEB = "web", _("Website form")
+        WECHAT = "wechat", _("WeChat Work")
+        STORE = "store", _("Store walk-in")
+
+    class Tier(models.TextChoices):
+        L1 = "L1", _("L1 urgent")
+        L2 = "L2", _("L2 important")
+        L3 = "L3", _("L3 normal")
+        S = "S", _("Suggestion")
+
+    class Category(models.TextChoices):
+        INSTALLATION = "installation", _("Installation")
+        QUALITY = "quality", _("Quality fault")
+        USAGE = "usage", _("Product use")
+        SERVICE = "service", _("Service attitude")
+        SUGGESTION = "suggestion", _("Suggestion")
+
+    class Urgency(models.TextChoices):
+        LOW = "low", _("Not urgent")
+        NORMAL = "normal", _("Normal")
+        HIGH = "high", _("Urgent")
+
+    class ConfirmedVia(models.TextChoices):
+        READ_BACK = "read_back", _("Read back on the phone")
+        PREVIEW = "preview", _("Customer preview")
+        WECHAT_REPLY = "wechat_reply", _("WeChat reply")
+        STORE = "store", _("Confirmed at the store")
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        CONTACTED = "contacted", _("Contacted")
+        IN_PROGRESS = "in_progress", _("In progress")
+        WAITING_PARTS = "waiting_parts", _("Waiting for parts")
+        WAITING_TECHNICAL = "waiting_technical", _("Waiting for technical support")
+        WAITING_CUSTOMER = "waiting_customer", _("Waiting for the customer")
+        RESOLVED = "resolved", _("Resolved")
+        CLOSED = "closed", _("Closed")
+        REOPENED = "reopened", _("Reopened")
+
+    number = models.CharField(_("number"), max_length=24, unique=True, editable=False)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    # The channel's own id (call id, form submission id, WeChat msgid): retries hit the
+    # unique constraint below and get the first ticket back.
+    # NULL (not "") means "none": NULLs are exempt from the unique constraint.
+    external_ref = models.CharField(  # noqa: DJ001
+        _("external reference"), max_length=100, null=True, blank=True
+    )
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="tickets"
+    )
+    product = models.ForeignKey(
+        Product,
+        verbose_name=_("product"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    product_model_text = models.CharField(
+        _("product model as given"),
+        max_length=100,
+        blank=True,
+        help_text=_("What the customer called the product, kept when no model matched."),
+    )
+    batch = models.CharField(_("batch / serial"), max_length=100, blank=True)
+    purchase_date = models.DateField(_("purchase date"), null=True, blank=True)
+
+    description = models.TextField(_("description"))
+    scene = models.CharField(_("scene"), max_length=200, blank=True)
+    symptom = models.CharField(_("symptom"), max_length=200, blank=True)
+    frequency = models.CharField(_("frequency"), max_length=200, blank=True)
+    tried = models.CharField(_("what was tried"), max_length=200, blank=True)
+    description_confirmed = models.BooleanField(_("description confirmed"), default=False)
+    confirmed_via = models.CharField(
+        _("confirmed via"), max_length=20, choices=ConfirmedVia.choices, blank=True
+    )
+    customer_urgency = models.CharField(
+        _("customer's urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
+    )
+
+    tier = models.CharField(_("tier"), max_length=2, choices=Tier.choices, default=Tier.L3)
+    category = models.CharField(
+        _("category"), max_length=20, choices=Category.choices, default=Category.QUALITY
+    )
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), through="TicketTag", blank=True)
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_tickets",
+    )
+    store = models.ForeignKey(
+        Store,
+        verbose_name=_("store"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NEW
+    )
+
+    received_at = models.DateTimeField(_("received at"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # SLA milestones: due times are set at intake (the sla app owns the arithmetic), the
+    # "…_at" facts by the transitions that meet them.
+    first_contact_due_at = models.DateTimeField(_("first contact due"), null=True, blank=True)
+    resolve_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    next_progress_due_at = models.DateTimeField(
+        _("next progress update due"), null=True, blank=True
+    )
+    callback_due_at = models.DateTimeField(_("satisfaction callback due"), null=True, blank=True)
+    first_contacted_at = models.DateTimeField(_("first contacted at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_ref"],
+                name="ticket_unique_external_ref_per_channel",
+                condition=Q(external_ref__isnull=False),
+            ),
+            models.CheckConstraint(
+                condition=~Q(description_confirmed=True) | ~Q(confirmed_via=""),
+                name="ticket_confirmed_says_how",
+            ),
+        ]
+        indexes = [
+            # The queues: open tickets by nearest due time (tickets.selectors.ticket_list_for_user).
+            models.Index(fields=["status", "first_contact_due_at"], name="ticket_status_fc_due"),
+            models.Index(fields=["status", "resolve_due_at"], name="ticket_status_resolve_due"),
+            # Team and store scoping in ticket_visible_to.
+            models.Index(fields=["team", "status"], name="ticket_team_status"),
+            models.Index(fields=["store", "status"], name="ticket_store_status"),
+            # The caller's history on intake.
+            models.Index(fields=["customer", "-received_at"], name="ticket_customer_received"),
+        ]
+        permissions = [
+            ("view_all_tickets", _("Can see every ticket")),
+            ("view_team_tickets", _("Can see the tickets of own teams and unrouted ones")),
+            ("view_store_tickets", _("Can see the tickets of own store")),
+            ("view_suggestion_tickets", _("Can see suggestion tickets")),
+            ("reveal_customer", _("Can reveal a customer's name and phone (audited)")),
+            ("transition_ticket", _("Can move a ticket through its lifecycle")),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def next_due_at(self) -> datetime | None:
+        """The nearest SLA milestone not yet met."""
+        if self.status in {self.Status.RESOLVED, self.Status.CLOSED}:
+            return self.callback_due_at if self.status == self.Status.RESOLVED else None
+        if self.first_contacted_at is None:
+            return self.first_contact_due_at
+        return self.resolve_due_at
+
+    @property
+    def has_unknown_product(self) -> bool:
+        """The customer named a model we do not know: an agent must link the product."""
+        return self.product_id is None and bool(self.product_model_text)
+
+    def is_overdue(self, now: datetime) -> bool:
+        due = self.next_due_at
+        return due is not None and due < now
+
+    def sla_state(self, now: datetime) -> str:
+        """none, on_time, at_risk (under a quarter of the window left) or breached."""
+        due = self.next_due_at
+        if due is None:
+            return "none"
+        if due < now:
+            return "breached"
+        return "at_risk" if (due - now) * 4 < (due - self.received_at) else "on_time"
+
+
+class TicketTag(models.Model):
+    class Source(models.TextChoices):
+        AUTO = "auto", _("Matched automatically")
+        AGENT = "agent", _("Added by a person")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="ticket_tags")
+    tag = models.ForeignKey(Tag, on_delete=models.PROTECT, related_name="ticket_tags")
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    confirmed = models.BooleanField(_("confirmed by a person"), default=False)
+    added_at = models.DateTimeField(_("added at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ticket tag")
+        verbose_name_plural = _("ticket tags")
+        constraints = [models.UniqueConstraint(fields=["ticket", "tag"], name="ticket_tag_unique")]
+
+    def __str__(self) -> str:
+        return str(self.tag)
+
+
+class TicketEvent(models.Model):
+    """A line of the timeline and the audit trail, written in the same transaction as the change."""
+
+    class Verb(models.TextChoices):
+        CREATED = "created", _("created")
+        TRANSITIONED = "transitioned", _("changed status")
+        CUSTOMER_REVEALED = "customer_revealed", _("revealed the customer's contact")
+        NOTE = "note", _("added a note")
+        ASSIGNED = "assigned", _("assigned")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    verb = models.CharField(_("verb"), max_length=30, choices=Verb.choices)
+    from_status = models.CharField(_("from"), max_length=20, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, blank=True)
+    payload = models.JSONField(_("details"), default=dict, blank=True)
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+        indexes = [
+            # The timeline: a ticket's events in order (tickets.selectors.ticket_timeline).
+            models.Index(fields=["ticket", "at"], name="ticket_event_timeline"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.verb} {self.at:%Y-%m-%d %H:%M}"
+
+
+S = Ticket.Status
+# The lifecycle: new → contacted → in_progress ⇄ waiting_* → resolved → closed, and
+# resolved → reopened (second handling) → in_progress. Nothing else is legal.
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    S.NEW: frozenset({S.CONTACTED}),
+    S.CONTACTED: frozenset({S.IN_PROGRESS}),
+    S.IN_PROGRESS: frozenset(
+        {S.WAITING_PARTS, S.WAITING_TECHNICAL, S.WAITING_CUSTOMER, S.RESOLVED}
+    ),
+    S.WAITING_PARTS: frozenset({S.IN_PROGRESS}),
+    S.WAITING_TECHNICAL: frozenset({S.IN_PROGRESS}),
+    S.WAITING_CUSTOMER: frozenset({S.IN_PROGRESS}),
+    S.RESOLVED: frozenset({S.CLOSED, S.REOPENED}),
+    S.CLOSED: frozenset(),
+    S.REOPENED: frozenset({S.IN_PROGRESS}),
+}
+OPEN_STATUSES = frozenset(set(S.values) - {S.RESOLVED, S.CLOSED})

@@ -1,0 +1,13 @@
+"""The roles (auth groups created by migration 0003) and their names on screen."""
+
+from django.utils.translation import gettext_lazy as _
+
+ROLE_LABELS = {
+    "agent": _("Agent"),
+    "engineer": _("After-sales engineer"),
+    "team_lead": _("Team lead"),
+    "manager": _("Manager"),
+    "store_staff": _("Store staff"),
+    "product_manager": _("Product manager"),
+    "admin": _("Administrator"),
+}

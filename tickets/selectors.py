@@ -1,0 +1,71 @@
+"""Reads on the ticket core, scoped to what the user may see in this one place."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.db.models import Case, F, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+
+from tickets.models import Ticket, TicketEvent, TicketTag, User
+
+# Sorts tickets with no pending milestone after every real due time.
+NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def ticket_visibility(user: User) -> Q | None:
+    """The tickets a user may see, as a filter; None means all of them."""
+    if user.has_perm("tickets.view_all_tickets"):
+        return None
+    scope = Q(pk__in=[])
+    if user.has_perm("tickets.view_team_tickets"):
+        # Unrouted tickets (no team yet) are everyone's intake queue until triaged.
+        scope |= Q(team__in=user.teams.values("pk")) | Q(team__isnull=True)
+    if user.has_perm("tickets.view_store_tickets") and user.store_id:
+        scope |= Q(store_id=user.store_id)
+    if user.has_perm("tickets.view_suggestion_tickets"):
+        scope |= Q(category=Ticket.Category.SUGGESTION)
+    return scope
+
+
+def ticket_visible_to(*, user: User) -> QuerySet[Ticket]:
+    if not user.is_authenticated or not user.is_active:
+        return Ticket.objects.none()
+    scope = ticket_visibility(user)
+    queryset = Ticket.objects.all()
+    return queryset if scope is None else queryset.filter(scope)
+
+
+def with_due_key(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Annotate ``due_key``: the nearest unmet SLA milestone (as Ticket.next_due_at), never null."""
+    return queryset.annotate(
+        due_key=Coalesce(
+            Case(
+                When(status=Ticket.Status.CLOSED, then=Value(None)),
+                When(status=Ticket.Status.RESOLVED, then=F("callback_due_at")),
+                When(first_contacted_at__isnull=True, then=F("first_contact_due_at")),
+                default=F("resolve_due_at"),
+            ),
+            Value(NO_DUE),
+        )
+    )
+
+
+def ticket_list_for_user(*, user: User) -> QuerySet[Ticket]:
+    """Tickets for lists and the API: related rows joined, tags prefetched (fixed query count)."""
+    return with_due_key(
+        ticket_visible_to(user=user)
+        .select_related("customer", "product", "team", "owner", "store")
+        .prefetch_related(
+            Prefetch("ticket_tags", queryset=TicketTag.objects.select_related("tag__parent"))
+        )
+    )
+
+
+def ticket_get_for_user(*, user: User, number: str) -> Ticket:
+    """Raise Ticket.DoesNotExist alike for missing tickets and for those the user may not see."""
+    return ticket_list_for_user(user=user).get(number=number)
+
+
+def ticket_timeline(*, ticket: Ticket) -> QuerySet[TicketEvent]:
+    return ticket.events.select_related("actor").order_by("at", "pk")

@@ -1,0 +1,132 @@
+"""Writes on the ticket core. Each is one intent, keyword-only, atomic, and writes its event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from tickets.errors import IllegalTransition, PermissionDeniedError
+from tickets.models import ALLOWED_TRANSITIONS, Customer, Ticket, TicketEvent, User
+
+NUMBER_SEQUENCE = "tickets_ticket_number_seq"
+
+
+def ticket_number_next(*, now: datetime) -> str:
+    """SH-<local date>-<6-digit value of a database sequence>: unique without a table lock."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(%s)", [NUMBER_SEQUENCE])
+        (value,) = cursor.fetchone()
+    local = timezone.localtime(now)
+    return f"SH-{local:%Y%m%d}-{value:06d}"
+
+
+def ticket_event_write(
+    *,
+    ticket: Ticket,
+    verb: str,
+    actor: User | None,
+    at: datetime,
+    from_status: str = "",
+    to_status: str = "",
+    payload: dict[str, Any] | None = None,
+) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        verb=verb,
+        actor=actor,
+        at=at,
+        from_status=from_status,
+        to_status=to_status,
+        payload=payload or {},
+    )
+
+
+@transaction.atomic
+def customer_get_or_create(*, name: str, phone_e164: str) -> Customer:
+    """One customer per phone; a known customer keeps the name on file."""
+    customer, _created = Customer.objects.get_or_create(
+        phone=phone_e164, defaults={"name": name.strip()}
+    )
+    return customer
+
+
+# What a transition records on the ticket besides its status, when it first happens.
+_MILESTONES = {
+    Ticket.Status.CONTACTED: "first_contacted_at",
+    Ticket.Status.RESOLVED: "resolved_at",
+    Ticket.Status.CLOSED: "closed_at",
+}
+
+
+@transaction.atomic
+def ticket_transition(
+    *,
+    ticket: Ticket,
+    to_status: str,
+    actor: User | None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Ticket:
+    """Move a ticket along its lifecycle.
+
+    1. Check the actor may (None is the system itself, e.g. a Celery task).
+    2. Lock the row and re-read its status; repeating the current status is a no-op.
+    3. Refuse anything ALLOWED_TRANSITIONS does not list (IllegalTransition → HTTP 409).
+    4. Save status and milestone with update_fields, and write the event, in one transaction.
+    """
+    now = now or timezone.now()
+    if to_status not in Ticket.Status.values:
+        raise IllegalTransition(ticket.status, to_status)
+    if actor is not None and not actor.has_perm("tickets.transition_ticket"):
+        raise PermissionDeniedError("You may not change the status of tickets.")
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    from_status = locked.status
+    if from_status == to_status:
+        ticket.refresh_from_db()
+        return ticket
+    if to_status not in ALLOWED_TRANSITIONS[from_status]:
+        raise IllegalTransition(from_status, to_status)
+
+    locked.status = to_status
+    fields = ["status", "updated_at"]
+    milestone = _MILESTONES.get(to_status)
+    if milestone and getattr(locked, milestone) is None:
+        setattr(locked, milestone, now)
+        fields.append(milestone)
+    if to_status == Ticket.Status.REOPENED:
+        locked.reopen_count += 1
+        locked.resolved_at = None
+        fields += ["reopen_count", "resolved_at"]
+    locked.save(update_fields=fields)
+    ticket_event_write(
+        ticket=locked,
+        verb=TicketEvent.Verb.TRANSITIONED,
+        actor=actor,
+        at=now,
+        from_status=from_status,
+        to_status=to_status,
+        payload={"note": note} if note else {},
+    )
+    ticket.refresh_from_db()
+    return ticket
+
+
+@dataclass(frozen=True)
+class RevealedContact:
+    name: str
+    phone: str
+
+
+@transaction.atomic
+def customer_reveal(*, ticket: Ticket, actor: User, now: datetime | None = None) -> RevealedContact:
+    """Show the full name and phone to a user allowed to see them, and record that they did."""
+    now = now or timezone.now()
+    if not actor.has_perm("tickets.reveal_customer"):
+        raise PermissionDeniedError("You may not reveal customers' personal data.")
+    ticket_event_write(ticket=ticket, verb=TicketEvent.Verb.CUSTOMER_REVEALED, actor=actor, at=now)
+    customer = ticket.customer
+    return RevealedContact(name=customer.name, phone=customer.phone)

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from tickets import views
+
+app_name = "tickets"
+urlpatterns = [
+    path("", views.ticket_list, name="list"),
+    path("<str:number>/", views.ticket_detail, name="detail"),
+    path("<str:number>/transition/", views.ticket_transition, name="transition"),
+    path("<str:number>/reveal/", views.customer_reveal, name="reveal"),
+]

@@ -1,0 +1,85 @@
+"""Browser pages: the ticket list and the ticket page. Every change is a POST through a service."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tickets import selectors, services
+from tickets.errors import DomainError, PermissionDeniedError
+from tickets.filters import TicketFilter
+from tickets.forms import TransitionForm
+from tickets.models import ALLOWED_TRANSITIONS, Ticket
+
+
+def _ticket_or_404(request, number: str) -> Ticket:
+    try:
+        return selectors.ticket_get_for_user(user=request.user, number=number)
+    except Ticket.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+def ticket_list(request):
+    filters = TicketFilter(request.GET, queryset=selectors.ticket_list_for_user(user=request.user))
+    tickets = filters.qs.order_by("due_key", "id") if filters.is_valid() else Ticket.objects.none()
+    page = Paginator(tickets, 25).get_page(request.GET.get("page"))
+    template = "tickets/partials/_list_rows.html" if request.htmx else "tickets/list.html"
+    return render(request, template, {"filters": filters, "page": page})
+
+
+def _detail_context(request, ticket: Ticket) -> dict:
+    return {
+        "ticket": ticket,
+        "timeline": selectors.ticket_timeline(ticket=ticket),
+        "next_statuses": [Ticket.Status(s) for s in sorted(ALLOWED_TRANSITIONS[ticket.status])],
+        "can_transition": request.user.has_perm("tickets.transition_ticket"),
+        "can_reveal": request.user.has_perm("tickets.reveal_customer"),
+    }
+
+
+@login_required
+def ticket_detail(request, number: str):
+    ticket = _ticket_or_404(request, number)
+    return render(request, "tickets/detail.html", _detail_context(request, ticket))
+
+
+@login_required
+@require_POST
+def ticket_transition(request, number: str):
+    ticket = _ticket_or_404(request, number)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors.as_text())
+        return redirect("tickets:detail", number=number)
+    try:
+        ticket = services.ticket_transition(ticket=ticket, actor=request.user, **form.cleaned_data)
+        messages.success(
+            request, _("Status is now “%(status)s”.") % {"status": ticket.get_status_display()}
+        )
+    except PermissionDeniedError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    return redirect("tickets:detail", number=number)
+
+
+@login_required
+@require_POST
+def customer_reveal(request, number: str):
+    ticket = _ticket_or_404(request, number)
+    try:
+        contact = services.customer_reveal(ticket=ticket, actor=request.user)
+    except PermissionDeniedError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    if request.htmx:
+        return render(
+            request, "tickets/partials/_customer.html", {"ticket": ticket, "contact": contact}
+        )
+    return render(
+        request, "tickets/detail.html", {**_detail_context(request, ticket), "contact": contact}
+    )
