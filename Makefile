@@ -39,6 +39,7 @@ test: install lint
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .

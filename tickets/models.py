@@ -104,7 +104,9 @@ class ProductCategory(models.TextChoices):
 class Product(models.Model):
     model_code = models.CharField(_("model code"), max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=100)
-    category = models.CharField(_("category"), max_length=30, choices=ProductCategory.choices)
+    category = models.CharField(
+        _("product category"), max_length=30, choices=ProductCategory.choices
+    )
     warranty_months = models.PositiveSmallIntegerField(_("warranty (months)"), default=12)
 
     class Meta:
@@ -239,7 +241,7 @@ class Ticket(models.Model):
 
     tier = models.CharField(_("tier"), max_length=2, choices=Tier.choices, default=Tier.L3)
     category = models.CharField(
-        _("category"), max_length=20, choices=Category.choices, default=Category.QUALITY
+        _("problem category"), max_length=20, choices=Category.choices, default=Category.QUALITY
     )
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), through="TicketTag", blank=True)
     team = models.ForeignKey(

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tickets.errors import IllegalTransition, PermissionDeniedError
 from tickets.models import ALLOWED_TRANSITIONS, Customer, Ticket, TicketEvent, User
@@ -75,6 +76,7 @@ def ticket_transition(
 
     1. Check the actor may (None is the system itself, e.g. a Celery task).
     2. Lock the row and re-read its status; repeating the current status is a no-op.
+       The fresh, locked instance is returned; the one passed in is not updated.
     3. Refuse anything ALLOWED_TRANSITIONS does not list (IllegalTransition → HTTP 409).
     4. Save status and milestone with update_fields, and write the event, in one transaction.
     """
@@ -82,12 +84,11 @@ def ticket_transition(
     if to_status not in Ticket.Status.values:
         raise IllegalTransition(ticket.status, to_status)
     if actor is not None and not actor.has_perm("tickets.transition_ticket"):
-        raise PermissionDeniedError("You may not change the status of tickets.")
+        raise PermissionDeniedError(_("You may not change the status of tickets."))
     locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
     from_status = locked.status
     if from_status == to_status:
-        ticket.refresh_from_db()
-        return ticket
+        return locked
     if to_status not in ALLOWED_TRANSITIONS[from_status]:
         raise IllegalTransition(from_status, to_status)
 
@@ -111,8 +112,7 @@ def ticket_transition(
         to_status=to_status,
         payload={"note": note} if note else {},
     )
-    ticket.refresh_from_db()
-    return ticket
+    return locked
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def customer_reveal(*, ticket: Ticket, actor: User, now: datetime | None = None)
     """Show the full name and phone to a user allowed to see them, and record that they did."""
     now = now or timezone.now()
     if not actor.has_perm("tickets.reveal_customer"):
-        raise PermissionDeniedError("You may not reveal customers' personal data.")
+        raise PermissionDeniedError(_("You may not reveal customers' personal data."))
     ticket_event_write(ticket=ticket, verb=TicketEvent.Verb.CUSTOMER_REVEALED, actor=actor, at=now)
     customer = ticket.customer
     return RevealedContact(name=customer.name, phone=customer.phone)

@@ -62,7 +62,7 @@ class Migration(migrations.Migration):
                             ("other", "Other"),
                         ],
                         max_length=30,
-                        verbose_name="category",
+                        verbose_name="product category",
                     ),
                 ),
                 (
@@ -402,7 +402,7 @@ class Migration(migrations.Migration):
                         ],
                         default="quality",
                         max_length=20,
-                        verbose_name="category",
+                        verbose_name="problem category",
                     ),
                 ),
                 (
