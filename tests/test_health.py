@@ -48,3 +48,24 @@ def test_heartbeat_runs_through_the_real_broker_and_worker(clean_tick):
 def test_beat_schedule_includes_the_heartbeat():
     tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
     assert "aftersales.tasks.beat_heartbeat" in tasks
+
+
+def test_a_fresh_worker_process_registers_every_scheduled_task():
+    """What `celery worker` loads at boot, in a new interpreter, not this test's imports."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from aftersales.celery import app; app.loader.import_default_modules(); "
+        "print('\\n'.join(sorted(app.tasks)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=os.environ.copy(),
+    ).stdout.split()
+    for entry in app.conf.beat_schedule.values():
+        assert entry["task"] in out
