@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tickets.errors import IllegalTransition, PermissionDeniedError
+from tickets.errors import DomainError, IllegalTransition, PermissionDeniedError
 from tickets.models import ALLOWED_TRANSITIONS, Customer, Ticket, TicketEvent, User
 
 NUMBER_SEQUENCE = "tickets_ticket_number_seq"
@@ -130,3 +130,37 @@ def customer_reveal(*, ticket: Ticket, actor: User, now: datetime | None = None)
     ticket_event_write(ticket=ticket, verb=TicketEvent.Verb.CUSTOMER_REVEALED, actor=actor, at=now)
     customer = ticket.customer
     return RevealedContact(name=customer.name, phone=customer.phone)
+
+
+@transaction.atomic
+def ticket_assign(
+    *, ticket: Ticket, owner: User, actor: User | None, now: datetime | None = None
+) -> Ticket:
+    """Give the ticket its one accountable owner.
+
+    Leads and managers (change_ticket) assign anyone; a worker (transition_ticket) may take
+    a ticket for themself. Assigning the current owner again is a no-op.
+    """
+    now = now or timezone.now()
+    taking_it = actor is not None and actor.pk == owner.pk
+    if actor is not None and not (
+        actor.has_perm("tickets.change_ticket")
+        or (taking_it and actor.has_perm("tickets.transition_ticket"))
+    ):
+        raise PermissionDeniedError(_("You may not assign tickets."))
+    if not owner.is_active or not owner.has_perm("tickets.transition_ticket"):
+        raise DomainError(_("%(user)s cannot own tickets.") % {"user": owner})
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if locked.owner_id == owner.pk:
+        return locked
+    previous = locked.owner_id
+    locked.owner = owner
+    locked.save(update_fields=["owner", "updated_at"])
+    ticket_event_write(
+        ticket=locked,
+        verb=TicketEvent.Verb.ASSIGNED,
+        actor=actor,
+        at=now,
+        payload={"from_owner": previous, "to_owner": owner.pk, "to_owner_name": str(owner)},
+    )
+    return locked

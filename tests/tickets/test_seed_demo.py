@@ -113,9 +113,12 @@ def test_every_ticket_has_a_timeline_of_legal_transitions(seeded: Seeded) -> Non
         events = sorted(ticket.events.all(), key=lambda event: (event.at, event.pk))
         assert events[0].verb == TicketEvent.Verb.CREATED
         assert events[0].at == ticket.received_at
-        for event in events[1:]:
+        moves = [event for event in events if event.verb == TicketEvent.Verb.TRANSITIONED]
+        for event in moves:
             assert event.to_status in ALLOWED_TRANSITIONS[event.from_status]
-        assert (events[-1].to_status or Ticket.Status.NEW) == ticket.status
+        assert (moves[-1].to_status if moves else Ticket.Status.NEW) == ticket.status
+        # Whoever made the first contact owns the ticket from then on.
+        assert (ticket.owner_id is not None) == bool(moves)
 
 
 def test_some_tickets_name_a_product_we_do_not_know(seeded: Seeded) -> None:

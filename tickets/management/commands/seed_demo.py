@@ -23,7 +23,7 @@ from tickets import demo
 from tickets.models import Customer, Product, Store, Tag, Team, Ticket, User
 from tickets.phones import phone_normalise
 from tickets.roles import ROLE_LABELS
-from tickets.services import ticket_transition
+from tickets.services import ticket_assign, ticket_transition
 
 PASSWORD_FILE = "demo_password"
 
@@ -181,6 +181,15 @@ def _seed_tickets(
         if not registration.created:
             continue
         created += 1
+        if item.steps:
+            # Whoever first contacts the customer takes the ticket: one accountable owner.
+            first = item.steps[0]
+            ticket_assign(
+                ticket=registration.ticket,
+                owner=users[first.actor],
+                actor=users[first.actor],
+                now=first.at,
+            )
         for step in item.steps:
             ticket_transition(
                 ticket=registration.ticket,
