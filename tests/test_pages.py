@@ -47,3 +47,13 @@ def test_list_filter_returns_a_fragment_for_htmx(client, agent, team_kitchen):
 @pytest.mark.parametrize("path", ["/tickets/", "/api/v1/tickets/"])
 def test_anonymous_is_never_shown_data(client, db, path):
     assert client.get(path).status_code in (302, 401, 403)
+
+
+def test_chinese_is_the_default_even_for_an_english_browser(client, db):
+    page = client.get(reverse("login"), headers={"accept-language": "en-US,en;q=0.9"})
+    assert 'lang="zh-hans"' in page.content.decode()
+
+
+def test_an_unknown_language_cookie_falls_back_to_chinese(client, db):
+    client.cookies["django_language"] = "xx"
+    assert 'lang="zh-hans"' in client.get(reverse("login")).content.decode()
