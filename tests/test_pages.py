@@ -57,3 +57,28 @@ def test_chinese_is_the_default_even_for_an_english_browser(client, db):
 def test_an_unknown_language_cookie_falls_back_to_chinese(client, db):
     client.cookies["django_language"] = "xx"
     assert 'lang="zh-hans"' in client.get(reverse("login")).content.decode()
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_ticket_list_page_uses_a_fixed_number_of_queries(
+    client, agent, team_kitchen, django_assert_num_queries, count
+):
+    for _ in range(count):
+        TicketFactory(team=team_kitchen)
+    client.force_login(agent)
+    # session, user, perms (user, groups), count, tickets, tags prefetch
+    with django_assert_num_queries(7):
+        response = client.get(reverse("tickets:list"))
+    assert response.status_code == 200
+    assert len(response.context["page"].object_list) == min(count, 25)
+
+
+def test_list_filter_all_option_means_no_filter(client, agent, team_kitchen):
+    urgent = TicketFactory(team=team_kitchen, tier="L1")
+    calm = TicketFactory(team=team_kitchen, tier="L3")
+    client.force_login(agent)
+
+    page = client.get(reverse("tickets:list"), {"tier": "L1", "status": "", "channel": ""})
+
+    assert urgent.number in page.content.decode()
+    assert calm.number not in page.content.decode()

@@ -25,7 +25,11 @@ def _ticket_or_404(request, number: str) -> Ticket:
 
 @login_required
 def ticket_list(request):
-    filters = TicketFilter(request.GET, queryset=selectors.ticket_list_for_user(user=request.user))
+    # The filter form's "All" option submits an empty value: it means no filter.
+    params = request.GET.copy()
+    for key in list(params):
+        params.setlist(key, [value for value in params.getlist(key) if value])
+    filters = TicketFilter(params, queryset=selectors.ticket_list_for_user(user=request.user))
     tickets = filters.qs.order_by("due_key", "id") if filters.is_valid() else Ticket.objects.none()
     page = Paginator(tickets, 25).get_page(request.GET.get("page"))
     template = "tickets/partials/_list_rows.html" if request.htmx else "tickets/list.html"

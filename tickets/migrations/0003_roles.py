@@ -68,9 +68,11 @@ ROLE_PERMISSIONS = {
 def create_roles(apps, schema_editor):
     # Permissions are normally created after all migrations; the roles need them now.
     for app_config in apps.get_app_configs():
+        # create_permissions skips app configs without models_module, as migration states are.
+        models_module = getattr(app_config, "models_module", None)
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = models_module
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for role, codenames in ROLE_PERMISSIONS.items():
