@@ -1,10 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from aftersales import views
+
+admin.site.site_header = admin.site.site_title = _("After-sales service administration")
+admin.site.index_title = _("Products, tags, teams, stores and users")
 
 api_v1 = [
     path("", include("tickets.api_urls")),
@@ -13,6 +18,7 @@ api_v1 = [
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="tickets:list", permanent=False)),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
