@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
@@ -38,10 +38,11 @@ class Complaint:
     description_confirmed: bool = False
     confirmed_via: str = ""
     customer_urgency: str = Ticket.Urgency.NORMAL
-    tier: str = Ticket.Tier.L3
-    category: str = Ticket.Category.QUALITY
+    # None: triage decides. A channel (or an integration) may set them explicitly.
+    tier: str | None = None
+    category: str | None = None
+    tags: list[Tag] | None = None
     store: Store | None = None
-    tags: list[Tag] = field(default_factory=list)
     received_at: datetime | None = None
 
 
@@ -113,7 +114,10 @@ def _create(*, complaint: Complaint, phone: str, actor: User | None, now: dateti
     model_text = complaint.product_model.strip()
     product = Product.objects.filter(model_code__iexact=model_text).first() if model_text else None
     received_at = complaint.received_at or now
-    deadlines = deadlines_for(tier=complaint.tier, received_at=received_at)
+    tier = complaint.tier or Ticket.Tier.L3
+    category = complaint.category or Ticket.Category.QUALITY
+    tags = complaint.tags or []
+    deadlines = deadlines_for(tier=tier, received_at=received_at)
     ticket = Ticket.objects.create(
         number=ticket_number_next(now=received_at),
         channel=complaint.channel,
@@ -131,19 +135,22 @@ def _create(*, complaint: Complaint, phone: str, actor: User | None, now: dateti
         description_confirmed=complaint.description_confirmed,
         confirmed_via=complaint.confirmed_via if complaint.description_confirmed else "",
         customer_urgency=complaint.customer_urgency,
-        tier=complaint.tier,
-        category=complaint.category,
+        tier=tier,
+        category=category,
         store=complaint.store,
-        team=next((tag.team for tag in complaint.tags if tag.team_id), None),
+        team=next((tag.team for tag in tags if tag.team_id), None),
         received_at=received_at,
         first_contact_due_at=deadlines.first_contact_due_at,
         resolve_due_at=deadlines.resolve_due_at,
     )
     TicketTag.objects.bulk_create(
         TicketTag(
-            ticket=ticket, tag=tag, source=TicketTag.Source.AGENT, confirmed=actor is not None
+            ticket=ticket,
+            tag=tag,
+            source=TicketTag.Source.AGENT,
+            state=TicketTag.State.CONFIRMED if actor else TicketTag.State.SUGGESTED,
         )
-        for tag in complaint.tags
+        for tag in tags
     )
     ticket_event_write(
         ticket=ticket,

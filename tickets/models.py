@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import uuid4
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -59,6 +60,9 @@ class User(AbstractUser):
     )
     teams = models.ManyToManyField(
         Team, verbose_name=_("teams"), blank=True, related_name="members"
+    )
+    on_duty = models.BooleanField(
+        _("on duty"), default=True, help_text=_("Receives new tickets when a team auto-assigns.")
     )
 
     class Meta(AbstractUser.Meta):
@@ -240,6 +244,17 @@ class Ticket(models.Model):
     )
 
     tier = models.CharField(_("tier"), max_length=2, choices=Tier.choices, default=Tier.L3)
+    # Why triage chose the tier, category and tags, e.g. "匹配'漏电' → 安全隐患 → L1".
+    triage_reasons = models.JSONField(_("triage reasons"), default=list, blank=True)
+    repeat_of = models.ForeignKey(
+        "self",
+        verbose_name=_("repeat of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="repeats",
+        help_text=_("The same customer's earlier ticket on the same product within 30 days."),
+    )
     category = models.CharField(
         _("problem category"), max_length=20, choices=Category.choices, default=Category.QUALITY
     )
@@ -353,15 +368,34 @@ class Ticket(models.Model):
 
 
 class TicketTag(models.Model):
+    """A tag on a ticket. Automatic ones stay *suggested* until a person reviews them; the
+    review is kept (not deleted) so the precision of automatic tagging can be reported."""
+
     class Source(models.TextChoices):
         AUTO = "auto", _("Matched automatically")
         AGENT = "agent", _("Added by a person")
 
+    class State(models.TextChoices):
+        SUGGESTED = "suggested", _("Suggested")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REJECTED = "rejected", _("Rejected")
+
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="ticket_tags")
     tag = models.ForeignKey(Tag, on_delete=models.PROTECT, related_name="ticket_tags")
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
-    confirmed = models.BooleanField(_("confirmed by a person"), default=False)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.SUGGESTED
+    )
     added_at = models.DateTimeField(_("added at"), auto_now_add=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("ticket tag")
@@ -370,6 +404,33 @@ class TicketTag(models.Model):
 
     def __str__(self) -> str:
         return str(self.tag)
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # A random name: the customer's file name may carry personal data and is kept in the row.
+    suffix = filename.rsplit(".", 1)[-1].lower()[:8] if "." in filename else "bin"
+    return f"attachments/{instance.ticket_id}/{uuid4().hex}.{suffix}"
+
+
+class Attachment(models.Model):
+    """A photo of the product label or the fault, or a PDF (receipt, report)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("file"), upload_to=attachment_path)
+    original_name = models.CharField(_("original name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.original_name
 
 
 class TicketEvent(models.Model):
@@ -381,6 +442,10 @@ class TicketEvent(models.Model):
         CUSTOMER_REVEALED = "customer_revealed", _("revealed the customer's contact")
         NOTE = "note", _("added a note")
         ASSIGNED = "assigned", _("assigned")
+        MESSAGE = "message", _("messaged the customer")
+        CALL = "call", _("logged a call")
+        ATTACHMENT_ADDED = "attachment_added", _("attached a file")
+        TAG_REVIEWED = "tag_reviewed", _("reviewed a tag")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

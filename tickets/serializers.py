@@ -32,7 +32,7 @@ class TicketTagSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="tag.id")
     name = serializers.CharField(source="tag.__str__")
     source = serializers.CharField()
-    confirmed = serializers.BooleanField()
+    state = serializers.CharField()
 
 
 class TicketOutputSerializer(serializers.ModelSerializer):
