@@ -6,7 +6,7 @@ PORT ?= 8000
 # PostgreSQL and Redis from pip wheels unless DATABASE_URL / REDIS_URL are set.
 EMBEDDED := $(PY) -m aftersales.embedded
 
-.PHONY: install run test lint format messages clean
+.PHONY: install run test bench lint format messages clean
 
 install: $(VENV)/.installed node_modules/.installed messages
 
@@ -36,6 +36,10 @@ test: install lint
 	$(EMBEDDED) --var var/test -- sh -c '\
 	  $(PY) manage.py makemigrations --check --dry-run && \
 	  $(PY) -m pytest $(PYTEST_ARGS)'
+
+# Benchmarks: figures as ratios against a baseline measured in the same run (bench/README.md).
+bench: install
+	$(EMBEDDED) --var var/bench -- $(PY) bench/intake_throughput.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

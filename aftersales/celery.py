@@ -16,4 +16,9 @@ app.conf.beat_schedule = {
         "task": "aftersales.tasks.beat_heartbeat",
         "schedule": float(os.environ.get("BEAT_HEARTBEAT_SECONDS", "30")),
     },
+    # The outbox's safety net: due, retrying and rate-limited messages, and lost tasks.
+    "feedback-outbox-sweep": {
+        "task": "feedback.tasks.message_sweep",
+        "schedule": 60.0,
+    },
 }

@@ -210,3 +210,59 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# --- Customer message outbox (feedback app) ----------------------------------------------
+# Every customer message goes through feedback.services.message_queue. Backend: log (the
+# default; the message is written to the log and the ticket's timeline), aliyun or tencent.
+OUTBOX_BACKEND = env_str("OUTBOX_BACKEND", "log")
+if OUTBOX_BACKEND not in {"log", "aliyun", "tencent"}:
+    raise ImproperlyConfigured(f"OUTBOX_BACKEND={OUTBOX_BACKEND!r}: use log, aliyun or tencent.")
+# Per-phone caps over rolling windows (0 switches one off); providers cap per number per day.
+OUTBOX_PHONE_LIMIT_PER_HOUR = env_int("OUTBOX_PHONE_LIMIT_PER_HOUR", 5)
+OUTBOX_PHONE_LIMIT_PER_DAY = env_int("OUTBOX_PHONE_LIMIT_PER_DAY", 10)
+# Retries after a backend error: base · 2^(n-1) seconds, at most the cap, then failed.
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 5)
+OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 60)
+OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 3600)
+# A provider's own rate limit: try again this much later (unless the code says sooner).
+OUTBOX_PROVIDER_LIMIT_RETRY_SECONDS = env_int("OUTBOX_PROVIDER_LIMIT_RETRY_SECONDS", 3600)
+# How long an enqueued task may wait in Redis before the sweeper assumes it lost, and how
+# long a send may take before the sweeper assumes its worker died.
+OUTBOX_DISPATCH_LEASE_SECONDS = env_int("OUTBOX_DISPATCH_LEASE_SECONDS", 300)
+OUTBOX_SENDING_TIMEOUT_SECONDS = env_int("OUTBOX_SENDING_TIMEOUT_SECONDS", 300)
+OUTBOX_SWEEP_BATCH = env_int("OUTBOX_SWEEP_BATCH", 200)
+OUTBOX_HTTP_TIMEOUT_SECONDS = env_int("OUTBOX_HTTP_TIMEOUT_SECONDS", 10)
+# Providers call /feedback/receipts/<provider>/?token=…; required with an SMS backend, and
+# without one every receipt is refused.
+OUTBOX_RECEIPT_TOKEN = (
+    env_str("OUTBOX_RECEIPT_TOKEN")
+    if OUTBOX_BACKEND != "log"
+    else os.environ.get("OUTBOX_RECEIPT_TOKEN", "")
+)
+
+
+def _outbox_templates(name: str) -> dict[str, str]:
+    """Our template key → the provider's approved template, as "key=code,key=code"."""
+    pairs = [item.partition("=") for item in env_list(name, "")]
+    if any(not sep or not code for _key, sep, code in pairs):
+        raise ImproperlyConfigured(f"{name}: write key=code pairs separated by commas.")
+    return {key.strip(): code.strip() for key, _sep, code in pairs}
+
+
+# Credentials are read (and required) only for the backend in use.
+_aliyun = OUTBOX_BACKEND == "aliyun"
+OUTBOX_ALIYUN_ENDPOINT = env_str("OUTBOX_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+OUTBOX_ALIYUN_REGION = env_str("OUTBOX_ALIYUN_REGION", "cn-hangzhou")
+OUTBOX_ALIYUN_ACCESS_KEY_ID = env_str("OUTBOX_ALIYUN_ACCESS_KEY_ID") if _aliyun else ""
+OUTBOX_ALIYUN_ACCESS_KEY_SECRET = env_str("OUTBOX_ALIYUN_ACCESS_KEY_SECRET") if _aliyun else ""
+OUTBOX_ALIYUN_SIGN_NAME = env_str("OUTBOX_ALIYUN_SIGN_NAME") if _aliyun else ""
+OUTBOX_ALIYUN_TEMPLATES = _outbox_templates("OUTBOX_ALIYUN_TEMPLATES")
+_tencent = OUTBOX_BACKEND == "tencent"
+OUTBOX_TENCENT_ENDPOINT = env_str("OUTBOX_TENCENT_ENDPOINT", "https://sms.tencentcloudapi.com/")
+OUTBOX_TENCENT_REGION = env_str("OUTBOX_TENCENT_REGION", "ap-guangzhou")
+OUTBOX_TENCENT_SECRET_ID = env_str("OUTBOX_TENCENT_SECRET_ID") if _tencent else ""
+OUTBOX_TENCENT_SECRET_KEY = env_str("OUTBOX_TENCENT_SECRET_KEY") if _tencent else ""
+OUTBOX_TENCENT_SDK_APP_ID = env_str("OUTBOX_TENCENT_SDK_APP_ID") if _tencent else ""
+OUTBOX_TENCENT_SIGN_NAME = env_str("OUTBOX_TENCENT_SIGN_NAME") if _tencent else ""
+OUTBOX_TENCENT_TEMPLATES = _outbox_templates("OUTBOX_TENCENT_TEMPLATES")
+# --- end of the outbox block -------------------------------------------------------------

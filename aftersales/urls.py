@@ -7,11 +7,13 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from aftersales import views
+from aftersales.api import PingApi
 
 admin.site.site_header = admin.site.site_title = _("After-sales service administration")
 admin.site.index_title = _("Products, tags, teams, stores and users")
 
 api_v1 = [
+    path("ping/", PingApi.as_view(), name="api-ping"),
     path("", include("tickets.api_urls")),
 ]
 
@@ -23,6 +25,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("tickets/", include("tickets.urls")),
+    path("feedback/", include("feedback.urls")),
     path("", include("intake.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class FeedbackConfig(AppConfig):
-    """Resolution notices, the satisfaction callback and second handling (issue 7)."""
+    """Every message to a customer (the outbox), resolution notices, the satisfaction callback."""
 
     name = "feedback"
     verbose_name = _("Feedback")

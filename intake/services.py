@@ -4,19 +4,40 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from feedback.services import message_queue
+from intake.models import Call
+from intake.triage import TriageInput, triage
 from sla.policy import deadlines_for
-from tickets.models import Product, Store, Tag, Ticket, TicketEvent, TicketTag, User
+from tickets.models import (
+    OPEN_STATUSES,
+    Customer,
+    Product,
+    Store,
+    Tag,
+    Team,
+    Ticket,
+    TicketEvent,
+    TicketTag,
+    User,
+)
 from tickets.phones import phone_normalise
-from tickets.services import customer_get_or_create, ticket_event_write, ticket_number_next
+from tickets.services import (
+    customer_get_or_create,
+    ticket_assign,
+    ticket_event_write,
+    ticket_number_next,
+)
 
 logger = logging.getLogger(__name__)
+DESCRIPTION_MAX = 5000
 
 
 @dataclass
@@ -64,6 +85,10 @@ def _validate(complaint: Complaint) -> str:
         errors["customer_name"] = [_("Enter the customer's name.")]
     if not complaint.description.strip():
         errors["description"] = [_("Describe the problem.")]
+    elif len(complaint.description) > DESCRIPTION_MAX:
+        errors["description"] = [
+            _("Keep the description under %(max)d characters.") % {"max": DESCRIPTION_MAX}
+        ]
     if complaint.channel not in Ticket.Channel.values:
         errors["channel"] = [_("Unknown channel.")]
     if (
@@ -109,15 +134,55 @@ def complaint_register(
     return Registration(ticket=ticket, created=True)
 
 
+REPEAT_WINDOW = timedelta(days=30)
+
+
+def _repeat_of(
+    *, customer: Customer, product: Product | None, received_at: datetime
+) -> Ticket | None:
+    """The customer's latest ticket on the same product within 30 days: a repeat complaint."""
+    if product is None or customer.pk is None:
+        return None
+    return (
+        Ticket.objects.filter(
+            customer=customer,
+            product=product,
+            received_at__gte=received_at - REPEAT_WINDOW,
+            received_at__lte=received_at,
+        )
+        .order_by("-received_at")
+        .first()
+    )
+
+
+def _on_duty_owner(team: Team | None) -> User | None:
+    """The on-duty member of the team with the fewest open tickets (ties: longest-serving)."""
+    if team is None:
+        return None
+    can_own = User.objects.filter(
+        groups__permissions__codename="transition_ticket",
+        groups__permissions__content_type__app_label="tickets",
+    ).values("pk")
+    return (
+        User.objects.filter(teams=team, is_active=True, on_duty=True, pk__in=can_own)
+        .annotate(
+            open_load=Count("owned_tickets", filter=Q(owned_tickets__status__in=OPEN_STATUSES))
+        )
+        .order_by("open_load", "pk")
+        .first()
+    )
+
+
 def _create(*, complaint: Complaint, phone: str, actor: User | None, now: datetime) -> Ticket:
+    """1. Customer, product, repeat link. 2. Triage. 3. Ticket, tags, event. 4. Owner."""
     customer = customer_get_or_create(name=complaint.customer_name, phone_e164=phone)
     model_text = complaint.product_model.strip()
     product = Product.objects.filter(model_code__iexact=model_text).first() if model_text else None
     received_at = complaint.received_at or now
-    tier = complaint.tier or Ticket.Tier.L3
-    category = complaint.category or Ticket.Category.QUALITY
-    tags = complaint.tags or []
-    deadlines = deadlines_for(tier=tier, received_at=received_at)
+    repeat_of = _repeat_of(customer=customer, product=product, received_at=received_at)
+    decision = _triage(complaint, is_vip=customer.is_vip, is_repeat=repeat_of is not None)
+    deadlines = deadlines_for(tier=decision.tier, received_at=received_at)
+    team = next((tag.team for tag in decision.tags if tag.team_id), None)
     ticket = Ticket.objects.create(
         number=ticket_number_next(now=received_at),
         channel=complaint.channel,
@@ -135,22 +200,19 @@ def _create(*, complaint: Complaint, phone: str, actor: User | None, now: dateti
         description_confirmed=complaint.description_confirmed,
         confirmed_via=complaint.confirmed_via if complaint.description_confirmed else "",
         customer_urgency=complaint.customer_urgency,
-        tier=tier,
-        category=category,
+        tier=decision.tier,
+        category=decision.category,
+        triage_reasons=decision.reasons,
+        repeat_of=repeat_of,
         store=complaint.store,
-        team=next((tag.team for tag in tags if tag.team_id), None),
+        team=team,
         received_at=received_at,
         first_contact_due_at=deadlines.first_contact_due_at,
         resolve_due_at=deadlines.resolve_due_at,
     )
     TicketTag.objects.bulk_create(
-        TicketTag(
-            ticket=ticket,
-            tag=tag,
-            source=TicketTag.Source.AGENT,
-            state=TicketTag.State.CONFIRMED if actor else TicketTag.State.SUGGESTED,
-        )
-        for tag in tags
+        TicketTag(ticket=ticket, tag=tag, source=decision.tag_source, state=decision.tag_state)
+        for tag in decision.tags
     )
     ticket_event_write(
         ticket=ticket,
@@ -158,6 +220,137 @@ def _create(*, complaint: Complaint, phone: str, actor: User | None, now: dateti
         actor=actor,
         at=now,
         to_status=ticket.status,
-        payload={"channel": ticket.channel, "unknown_product": bool(model_text and not product)},
+        payload={
+            "channel": ticket.channel,
+            "unknown_product": bool(model_text and not product),
+            "repeat_of": repeat_of.number if repeat_of else None,
+            "reasons": decision.reasons,
+        },
     )
+    # L1 promises a named specialist within the hour, so it always gets an owner now.
+    wants_owner = team is not None and (team.auto_assign or ticket.tier == Ticket.Tier.L1)
+    if wants_owner and (owner := _on_duty_owner(team)):
+        ticket = ticket_assign(ticket=ticket, owner=owner, actor=None, now=now)
+    # In this transaction: a rolled-back ticket leaves no message; sent after commit.
+    message_queue(ticket=ticket, kind="acknowledgement", now=now)
     return ticket
+
+
+@dataclass(frozen=True)
+class _Decision:
+    tier: str
+    category: str
+    tags: list[Tag]
+    reasons: list[str]
+    tag_source: str
+    tag_state: str
+
+
+def _triage(complaint: Complaint, *, is_vip: bool, is_repeat: bool) -> _Decision:
+    """Triage the text; what the channel set explicitly (an integration, an import) wins."""
+    result = triage(
+        TriageInput(
+            description=complaint.description,
+            scene=complaint.scene,
+            symptom=complaint.symptom,
+            tried=complaint.tried,
+            product_model=complaint.product_model,
+            urgency_self=complaint.customer_urgency,
+            is_vip=is_vip,
+            is_repeat=is_repeat,
+        )
+    )
+    reasons = list(result.reasons)
+    if complaint.tier and complaint.tier != result.tier:
+        reasons.append(f"渠道指定分级 → {complaint.tier}")
+    manual = complaint.tags is not None
+    return _Decision(
+        tier=complaint.tier or result.tier,
+        category=complaint.category or result.category,
+        tags=list(complaint.tags) if manual else list(result.tags),
+        reasons=reasons,
+        tag_source=TicketTag.Source.AGENT if manual else TicketTag.Source.AUTO,
+        tag_state=TicketTag.State.CONFIRMED if manual else TicketTag.State.SUGGESTED,
+    )
+
+
+@dataclass(frozen=True)
+class CallEvent:
+    """One event from the call centre: the call started (rang), was answered, or ended."""
+
+    vendor: str
+    call_id: str
+    event: str  # "started" | "answered" | "ended"
+    occurred_at: datetime
+    caller: str = ""
+    callee: str = ""
+    agent_username: str = ""
+    recording_url: str = ""
+    direction: str = Call.Direction.INBOUND
+
+
+@transaction.atomic
+def call_event_record(*, event: CallEvent) -> Call:
+    """Upsert the call by (vendor, call id); repeated and out-of-order events are harmless.
+
+    Each timestamp keeps the value of its own event kind, so an "ended" that arrives before
+    "started" fills ended_at and the late "started" still fills started_at; a repeat of an
+    event writes the same values again.
+    """
+    Call.objects.get_or_create(vendor=event.vendor, call_id=event.call_id)
+    call = Call.objects.select_for_update().get(vendor=event.vendor, call_id=event.call_id)
+    field = {"started": "started_at", "answered": "answered_at", "ended": "ended_at"}[event.event]
+    first_of_its_kind = getattr(call, field) is None
+    if first_of_its_kind:
+        setattr(call, field, event.occurred_at)
+    # A call first heard of by its answer or end still rang, no later than that; a late
+    # "started" event then moves the start back to the true ring time.
+    earliest = min(t for t in (call.started_at, call.answered_at, call.ended_at) if t)
+    if field == "started_at":
+        earliest = min(earliest, event.occurred_at)
+    call.started_at = earliest
+    call.caller = call.caller or _phone_or_raw(event.caller)
+    call.callee = call.callee or event.callee
+    call.direction = event.direction
+    call.recording_url = event.recording_url or call.recording_url
+    if event.agent_username and call.agent_id is None:
+        call.agent = User.objects.filter(username=event.agent_username, is_active=True).first()
+    call.save()
+    if call.ticket_id and field == "ended_at" and first_of_its_kind:
+        _call_attach_event(call=call, ticket=call.ticket, at=event.occurred_at)
+    return call
+
+
+def _phone_or_raw(raw: str) -> str:
+    try:
+        return phone_normalise(raw)
+    except ValidationError:
+        return raw.strip()[:40]
+
+
+def _call_attach_event(*, call: Call, ticket: Ticket, at: datetime) -> None:
+    ticket_event_write(
+        ticket=ticket,
+        verb=TicketEvent.Verb.CALL,
+        actor=call.agent,
+        at=at,
+        payload={
+            "vendor": call.vendor,
+            "call_id": call.call_id,
+            "duration_seconds": call.duration_seconds,
+            "recording_url": call.recording_url,
+        },
+    )
+
+
+@transaction.atomic
+def call_attach(*, call: Call, ticket: Ticket, now: datetime | None = None) -> Call:
+    """Link a call to the ticket registered during it; a second attach changes nothing."""
+    now = now or timezone.now()
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    if call.ticket_id is None:
+        call.ticket = ticket
+        call.save(update_fields=["ticket", "updated_at"])
+        if call.ended_at:
+            _call_attach_event(call=call, ticket=ticket, at=now)
+    return call

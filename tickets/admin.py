@@ -37,10 +37,13 @@ class ProductAdmin(admin.ModelAdmin):
 
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "team", "is_active")
-    list_filter = ("is_active", "team", "parent")
-    search_fields = ("name",)
+    """The tag library: triage picks up a saved change on its next call (see intake.triage)."""
+
+    list_display = ("__str__", "code", "tier", "category", "team", "is_active", "updated_at")
+    list_filter = ("is_active", "tier", "category", "team", "parent")
+    search_fields = ("name", "code", "keywords")
     list_select_related = ("parent", "team")
+    fields = ("parent", "name", "code", "keywords", "tier", "category", "team", "is_active")
 
 
 class TicketEventInline(admin.TabularInline):

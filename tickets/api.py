@@ -5,9 +5,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from intake.api import CanRegisterTickets, ComplaintInputSerializer, complaint_register_response
 from tickets import selectors, services
 from tickets.filters import TicketFilter
 from tickets.models import Ticket
@@ -39,6 +41,8 @@ class TicketFromUrlMixin:
 
 
 class TicketListApi(generics.ListAPIView):
+    """GET: the tickets this user may see. POST: register a complaint from another system."""
+
     serializer_class = TicketOutputSerializer
     pagination_class = DueCursorPagination
     filterset_class = TicketFilter
@@ -47,6 +51,19 @@ class TicketListApi(generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.ticket_list_for_user(user=self.request.user)
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [IsAuthenticated(), CanRegisterTickets()]
+        return super().get_permissions()
+
+    @extend_schema(
+        request=ComplaintInputSerializer,
+        responses={201: TicketOutputSerializer, 200: TicketOutputSerializer},
+    )
+    def post(self, request):
+        """Register a complaint (as /api/v1/intake/complaints/): same service, same answers."""
+        return complaint_register_response(request)
 
 
 class TicketDetailApi(TicketFromUrlMixin, generics.RetrieveAPIView):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from intake.api import ComplaintRegisterApi
+from intake.api import ComplaintRegisterApi, TriageApi
 from tickets import api
 
 urlpatterns = [
@@ -18,4 +18,5 @@ urlpatterns = [
     ),
     path("tickets/<str:number>/reveal/", api.TicketRevealApi.as_view(), name="api-ticket-reveal"),
     path("intake/complaints/", ComplaintRegisterApi.as_view(), name="api-complaint-register"),
+    path("triage/", TriageApi.as_view(), name="api-triage"),
 ]

@@ -94,38 +94,59 @@ TEAMS: list[TeamRow] = [
     TeamRow("warehouse", "仓库", "配件出库、发货与物流问题"),
 ]
 
-# The tag library: parent → [(child, team code the child routes to)]. Parents only group.
+# The tag library as migration tickets/0006 seeds it: group → [(leaf, team code)].
+# Same names as the library, so seed_demo reuses its rows (tests/intake/triage keeps the two
+# in step). Parents only group. 客服一组 thanks suggesters and closes the loop; product
+# managers see the suggestion tier through their own permission.
+# fmt: off
 TAGS: dict[str, list[tuple[str, str]]] = {
-    "安装问题": [
-        ("支架不牢固", "ac-install"),
-        ("排水管漏水", "ac-install"),
-        ("安装不规范", "ac-install"),
-        ("安装延误", "ac-install"),
+    "安全隐患": [
+        ("漏电", "tech-support"), ("冒烟", "tech-support"), ("焦味", "tech-support"),
+        ("起火", "tech-support"), ("爆炸", "tech-support"), ("燃气泄漏", "ac-install"),
+        ("电池鼓包", "tech-support"), ("插头过热", "tech-support"), ("电器进水", "tech-support"),
+        ("高空坠落风险", "ac-install"), ("未接地", "ac-install"), ("人身伤害", "tech-support"),
     ],
     "质量故障": [
-        ("电机异响", "tech-support"),
-        ("漏水", "tech-support"),
-        ("不制冷", "tech-support"),
-        ("不启动", "tech-support"),
-        ("漏电", "tech-support"),
-        ("报故障码", "tech-support"),
-        ("不加热", "tech-support"),
-        ("卡纸", "tech-support"),
-        ("打印模糊", "tech-support"),
+        ("不启动", "tech-support"), ("不制冷", "tech-support"), ("制冷制热效果差", "tech-support"),
+        ("不加热", "tech-support"), ("加热慢水温不稳", "tech-support"),
+        ("停机死机", "tech-support"), ("数据丢失", "tech-support"), ("锁死", "tech-support"),
+        ("电机异响", "tech-support"), ("轻微噪音", "tech-support"), ("漏水", "tech-support"),
+        ("报故障码", "tech-support"), ("排水脱水故障", "tech-support"), ("卡纸", "tech-support"),
+        ("打印模糊", "tech-support"), ("无法打印", "tech-support"), ("屏幕故障", "tech-support"),
+        ("电池续航差", "tech-support"), ("无法充电", "tech-support"), ("机身发热", "tech-support"),
+        ("信号通话异常", "tech-support"), ("功能失灵", "tech-support"),
+        ("清扫异常", "tech-support"), ("性能下降", "tech-support"),
+        ("外观瑕疵", "tech-support"),
+    ],
+    "烹饪效果异常": [
+        ("夹生", "kitchen"), ("煮糊", "kitchen"), ("溢锅", "kitchen"), ("加热不均", "kitchen"),
+        ("火力异常", "kitchen"), ("漏气冒汽", "kitchen"),
+    ],
+    "安装问题": [
+        ("支架不牢固", "ac-install"), ("排水管漏水", "ac-install"), ("安装不规范", "ac-install"),
+        ("安装延误", "ac-install"), ("预约安装", "ac-install"),
     ],
     "使用咨询": [
-        ("操作不会用", "cs-1"),
-        ("清洁保养", "cs-1"),
-        ("遥控器配对", "cs-1"),
-        ("驱动安装", "tech-support"),
+        ("操作不会用", "cs-1"), ("清洁保养", "cs-1"), ("遥控器配对", "cs-1"),
+        ("驱动安装", "tech-support"), ("联网配网", "tech-support"), ("收费咨询", "cs-1"),
+        ("保修咨询", "cs-1"), ("预约上门", "cs-1"),
     ],
-    "服务态度": [("态度差", "cs-1"), ("响应慢", "cs-1"), ("上门迟到", "cs-1")],
-    "烹饪效果异常": [("夹生", "kitchen"), ("煮糊", "kitchen"), ("溢锅", "kitchen")],
-    "配件与物流": [("配件缺货", "warehouse"), ("发错配件", "warehouse"), ("物流破损", "warehouse")],
-    # 客服一组 thanks the customer and closes the loop; product managers see the suggestion
-    # tier through their own permission, so the tag need not route to them.
-    "建议": [("功能建议", "cs-1"), ("服务流程建议", "cs-1")],
+    "服务问题": [
+        ("上门爽约", "cs-1"), ("上门迟到", "cs-1"), ("态度差", "cs-1"), ("答应回电未回", "cs-1"),
+        ("响应慢", "cs-1"), ("维修未解决", "cs-1"), ("乱收费", "cs-1"),
+    ],
+    "配件与物流": [
+        ("配件缺货", "warehouse"), ("发错配件", "warehouse"), ("物流破损", "warehouse"),
+        ("配件缺失", "warehouse"), ("发货延误", "warehouse"),
+    ],
+    "产品建议": [
+        ("功能建议", "cs-1"), ("服务流程建议", "cs-1"),
+    ],
+    "投诉升级": [
+        ("要求退货退款", "cs-1"), ("投诉威胁", "cs-1"), ("媒体曝光", "cs-1"), ("法律途径", "cs-1"),
+    ],
 }
+# fmt: on
 
 
 @dataclass(frozen=True)
@@ -198,13 +219,13 @@ PROBLEMS: list[Problem] = [
     P(AC, Tier.L2, Kind.QUALITY, ("质量故障", "报故障码"),
       "空调显示屏报E1，开机10分钟左右自动停机",
       "制冷时", "报E1后停机", "断电重启过", "每次开机", "更换室外机管温传感器，试机正常"),
-    P(AC, Tier.L1, Kind.QUALITY, ("质量故障", "漏电"),
+    P(AC, Tier.L1, Kind.QUALITY, ("安全隐患", "漏电"),
       "空调外机外壳带电，晾衣服时碰到有麻感",
       "阳台晾衣服时", "外壳带电", "已拔掉插头", "", "外机接地线脱落，重新接地并检测绝缘正常"),
-    P(AC, Tier.L2, Kind.SERVICE, ("服务态度", "上门迟到"),
+    P(AC, Tier.L2, Kind.SERVICE, ("服务问题", "上门迟到"),
       "约好上午9点到12点上门安装空调，师傅下午3点才到，也没提前打电话",
       "", "", "", "", "向客户致歉，赠送一次免费清洗服务"),
-    P(AC, Tier.S, Kind.SUGGESTION, ("建议", "功能建议"),
+    P(AC, Tier.S, Kind.SUGGESTION, ("产品建议", "功能建议"),
       "希望空调App能显示每天的耗电量，方便控制电费"),
     # 冰箱
     P(FRIDGE, Tier.L1, Kind.QUALITY, ("质量故障", "不制冷"),
@@ -229,7 +250,7 @@ PROBLEMS: list[Problem] = [
     P(FRIDGE, Tier.L2, Kind.QUALITY, ("配件与物流", "物流破损"),
       "新冰箱送到时侧面有凹痕，包装箱也破了",
       "送货时", "外观凹痕", "", "", "安排换新机，破损机退回仓库"),
-    P(FRIDGE, Tier.S, Kind.SUGGESTION, ("建议", "功能建议"),
+    P(FRIDGE, Tier.S, Kind.SUGGESTION, ("产品建议", "功能建议"),
       "建议冰箱门开太久时能推送手机提醒"),
     # 洗衣机
     P(WASHER, Tier.L2, Kind.QUALITY, ("质量故障", "电机异响"),
@@ -247,13 +268,13 @@ PROBLEMS: list[Problem] = [
     P(WASHER, Tier.L3, Kind.USAGE, ("使用咨询", "操作不会用"),
       "想了解羊毛衣物用哪个程序洗，怕洗缩水",
       "", "", "", "", "指导使用羊毛程序并设置冷水洗"),
-    P(WASHER, Tier.L2, Kind.SERVICE, ("服务态度", "响应慢"),
+    P(WASHER, Tier.L2, Kind.SERVICE, ("服务问题", "响应慢"),
       "报修三天了还没人联系，打400电话一直排队",
       "", "", "打过三次400", "", "向客户致歉，当天安排工程师上门"),
-    P(WASHER, Tier.S, Kind.SUGGESTION, ("建议", "功能建议"),
+    P(WASHER, Tier.S, Kind.SUGGESTION, ("产品建议", "功能建议"),
       "希望洗衣机增加夜间静音模式"),
     # 热水器
-    P(HEATER, Tier.L1, Kind.QUALITY, ("质量故障", "漏电"),
+    P(HEATER, Tier.L1, Kind.QUALITY, ("安全隐患", "漏电"),
       "热水器洗澡时漏电，手摸水管有麻感",
       "洗澡时", "漏电", "已断电停用", "", "检测接地线断开，重新接地并更换防漏电插头"),
     P(HEATER, Tier.L1, Kind.QUALITY, ("质量故障", "漏水"),
@@ -271,7 +292,7 @@ PROBLEMS: list[Problem] = [
     P(HEATER, Tier.L3, Kind.USAGE, ("使用咨询", "清洁保养"),
       "热水器多久需要换镁棒，怎么预约上门",
       "", "", "", "", "告知2年更换一次镁棒，已预约周六上门"),
-    P(HEATER, Tier.S, Kind.SUGGESTION, ("建议", "功能建议"),
+    P(HEATER, Tier.S, Kind.SUGGESTION, ("产品建议", "功能建议"),
       "建议热水器App能设置多个预约加热时段"),
     # 电饭煲
     P(COOKER, Tier.L3, Kind.QUALITY, ("烹饪效果异常", "夹生"),
@@ -286,16 +307,16 @@ PROBLEMS: list[Problem] = [
     P(COOKER, Tier.L2, Kind.QUALITY, ("质量故障", "不启动"),
       "电饭煲插电后面板不亮，按键全都没反应",
       "", "面板不亮", "换过插座", "", "更换电源板"),
-    P(COOKER, Tier.L1, Kind.QUALITY, ("质量故障", "漏电"),
+    P(COOKER, Tier.L1, Kind.QUALITY, ("安全隐患", "漏电"),
       "电饭煲外壳漏电，盛饭时手碰到有被电的感觉",
       "盛饭时", "外壳带电", "已停用", "", "内部线路绝缘破损，按保修换新机"),
     P(COOKER, Tier.L3, Kind.USAGE, ("使用咨询", "操作不会用"),
       "预约设置了早上7点煮好，结果半夜就开始煮了",
       "夜间预约", "", "", "", "说明预约时间是煮好时间，指导重新设置"),
-    P(COOKER, Tier.L2, Kind.SERVICE, ("服务态度", "态度差"),
+    P(COOKER, Tier.L2, Kind.SERVICE, ("服务问题", "态度差"),
       "客服电话里说电饭煲只能寄修，我问能不能上门，语气很不耐烦",
       "", "", "", "", "回访致歉，已对相关客服进行服务规范培训"),
-    P(COOKER, Tier.S, Kind.SUGGESTION, ("建议", "功能建议"),
+    P(COOKER, Tier.S, Kind.SUGGESTION, ("产品建议", "功能建议"),
       "希望电饭煲增加杂粮饭和低糖饭程序"),
     # 打印机
     P(PRINTER, Tier.L3, Kind.QUALITY, ("质量故障", "卡纸"),
@@ -316,10 +337,10 @@ PROBLEMS: list[Problem] = [
     P(PRINTER, Tier.L2, Kind.SERVICE, ("配件与物流", "发错配件"),
       "寄来的配件型号不对，维修又要再等一周",
       "", "", "", "", "重新发出正确配件并加急物流"),
-    P(PRINTER, Tier.L2, Kind.SERVICE, ("服务态度", "响应慢"),
+    P(PRINTER, Tier.L2, Kind.SERVICE, ("服务问题", "响应慢"),
       "工程师上门后说要等配件就走了，之后一直没人通知进度",
       "", "", "", "", "向客户致歉，配件到货当天上门完成维修"),
-    P(PRINTER, Tier.S, Kind.SUGGESTION, ("建议", "服务流程建议"),
+    P(PRINTER, Tier.S, Kind.SUGGESTION, ("产品建议", "服务流程建议"),
       "建议寄修时能在微信里查到维修进度"),
 ]
 # fmt: on

@@ -123,8 +123,28 @@ class Product(models.Model):
 
 
 class Tag(models.Model):
-    """A node of the problem tag library, e.g. 质量故障 › 电机异响."""
+    """A node of the problem tag library, e.g. 质量故障 › 电机异响.
 
+    Leaves carry the keywords triage matches; a blank tier or category is the parent's.
+    """
+
+    class Lazy:
+        """Ticket is defined below this class: callables look its choices up when used."""
+
+        @staticmethod
+        def tiers() -> list[tuple[str, str]]:
+            return Ticket.Tier.choices
+
+        @staticmethod
+        def categories() -> list[tuple[str, str]]:
+            return Ticket.Category.choices
+
+        @staticmethod
+        def code() -> str:
+            """A placeholder for a tag made outside the library; rename it in admin."""
+            return f"tag-{uuid4().hex[:12]}"
+
+    code = models.SlugField(_("code"), max_length=50, unique=True, default=Lazy.code)
     name = models.CharField(_("name"), max_length=50)
     parent = models.ForeignKey(
         "self",
@@ -142,7 +162,32 @@ class Tag(models.Model):
         on_delete=models.SET_NULL,
         help_text=_("Tickets with this tag go to this team."),
     )
+    keywords = models.JSONField(
+        _("keywords"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Words and synonyms that suggest this tag, e.g. 漏水, 渗水, 滴水. "
+            "'a+b' needs both in one sentence; 're:' starts a regular expression for one word."
+        ),
+    )
+    tier = models.CharField(
+        _("tier"),
+        max_length=2,
+        choices=Lazy.tiers,
+        blank=True,
+        help_text=_("The least tier a match implies; blank: the parent's."),
+    )
+    category = models.CharField(
+        _("problem category"),
+        max_length=20,
+        choices=Lazy.categories,
+        blank=True,
+        help_text=_("Blank: the parent's; blank on a top-level tag: no opinion (e.g. escalation)."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
+    # Triage recompiles its matcher when the newest of these changes.
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("tag")
@@ -158,6 +203,14 @@ class Tag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.parent.name} › {self.name}" if self.parent_id else self.name
+
+    @property
+    def effective_tier(self) -> str:
+        return self.tier or (self.parent.tier if self.parent_id else "")
+
+    @property
+    def effective_category(self) -> str:
+        return self.category or (self.parent.category if self.parent_id else "")
 
 
 class Ticket(models.Model):

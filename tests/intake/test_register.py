@@ -1,11 +1,12 @@
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
 
+from feedback.models import CustomerMessage
 from intake.services import Complaint, complaint_register
 from tests.tickets.factories import ProductFactory
 from tickets.models import Customer, Ticket, TicketEvent
@@ -42,7 +43,7 @@ def test_register_normalises_phone_links_product_and_numbers_the_ticket(db):
     assert ticket.customer.phone == "+8613812345678"
     assert ticket.product == product and not ticket.has_unknown_product
     assert ticket.first_contact_due_at is not None
-    assert ticket.events.get().verb == TicketEvent.Verb.CREATED
+    assert ticket.events.get(verb=TicketEvent.Verb.CREATED).to_status == "new"
 
 
 def test_unknown_model_is_accepted_and_flagged(db):
@@ -51,7 +52,7 @@ def test_unknown_model_is_accepted_and_flagged(db):
     ).ticket
     assert ticket.product is None
     assert ticket.has_unknown_product
-    assert ticket.events.get().payload["unknown_product"] is True
+    assert ticket.events.get(verb=TicketEvent.Verb.CREATED).payload["unknown_product"] is True
 
 
 def test_numbers_are_unique_and_increasing(db):
@@ -92,7 +93,8 @@ def test_api_same_channel_and_external_ref_twice_returns_the_first(api_as, agent
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["number"] == again.json()["number"]
     assert Ticket.objects.count() == 1
-    assert TicketEvent.objects.count() == 1
+    assert TicketEvent.objects.filter(verb=TicketEvent.Verb.CREATED).count() == 1
+    assert CustomerMessage.objects.count() == 1
 
 
 def test_same_external_ref_on_another_channel_is_another_ticket(db):
@@ -145,3 +147,81 @@ def test_roles_without_add_permission_cannot_register(api_as, product_manager):
     )
     assert response.status_code == 403
     assert not Ticket.objects.exists()
+
+
+def test_acknowledgement_is_queued_with_the_ticket_and_rolled_back_with_it(db):
+    from django.db import transaction
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        complaint_register(complaint=Complaint(**payload()), actor=None, now=NOW)
+        assert CustomerMessage.objects.count() == 1
+        raise RuntimeError("the caller's transaction fails after registering")
+    assert not Ticket.objects.exists() and not CustomerMessage.objects.exists()
+
+
+def test_l1_gets_an_owner_and_the_acknowledgement_names_them(db, team_kitchen, engineer):
+    engineer.display_name = "售后工程师 李强"
+    engineer.save()
+    ticket = complaint_register(
+        complaint=Complaint(**payload(tier="L1")), actor=None, now=NOW
+    ).ticket
+    Ticket.objects.filter(pk=ticket.pk).update(team=team_kitchen)
+    # Routing comes from tags; with the team given by a tag, L1 is assigned at once.
+    from tests.tickets.factories import TagFactory
+
+    tag = TagFactory(team=team_kitchen)
+    routed = complaint_register(
+        complaint=Complaint(**payload(tier="L1", external_ref="r-l1", tags=[tag])),
+        actor=None,
+        now=NOW,
+    ).ticket
+    assert routed.owner == engineer
+    message = CustomerMessage.objects.get(ticket=routed, kind="acknowledgement")
+    assert "李强" in message.body and "1小时内" in message.body
+
+
+def test_auto_assign_picks_the_least_loaded_on_duty_member(db, team_kitchen, agent, engineer):
+    from tests.tickets.factories import TagFactory, TicketFactory
+
+    team_kitchen.auto_assign = True
+    team_kitchen.save()
+    busy = TicketFactory(team=team_kitchen)
+    Ticket.objects.filter(pk=busy.pk).update(owner=agent)
+    tag = TagFactory(team=team_kitchen)
+
+    first = complaint_register(
+        complaint=Complaint(**payload(external_ref="a1", tags=[tag])), actor=None, now=NOW
+    ).ticket
+    engineer.on_duty = False
+    engineer.save()
+    second = complaint_register(
+        complaint=Complaint(**payload(external_ref="a2", tags=[tag])), actor=None, now=NOW
+    ).ticket
+
+    assert first.owner == engineer  # agent already had one open ticket
+    assert second.owner == agent  # engineer went off duty
+
+
+def test_same_customer_and_product_within_30_days_is_a_repeat(db):
+    ProductFactory(model_code="KFR-35GW")
+    first = complaint_register(
+        complaint=Complaint(**payload(external_ref="p1")), actor=None, now=NOW
+    ).ticket
+    again = complaint_register(
+        complaint=Complaint(**payload(external_ref="p2")),
+        actor=None,
+        now=NOW + timedelta(days=10),
+    ).ticket
+    later = complaint_register(
+        complaint=Complaint(**payload(external_ref="p3")),
+        actor=None,
+        now=NOW + timedelta(days=45),
+    ).ticket
+    assert again.repeat_of == first
+    assert later.repeat_of is None
+
+
+def test_description_over_5000_characters_is_refused(db):
+    with pytest.raises(ValidationError) as excinfo:
+        complaint_register(complaint=Complaint(**payload(description="漏" * 5001)), actor=None)
+    assert "description" in excinfo.value.message_dict
