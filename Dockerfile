@@ -19,7 +19,7 @@ RUN pip install --no-cache-dir -c constraints.txt .
 COPY . .
 COPY --from=frontend /app/node_modules ./node_modules
 # Static files and translations are built into the image; settings need only dummy values here.
-RUN DJANGO_SECRET_KEY=build DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost \
+RUN mkdir -p /app/var/media && DJANGO_SECRET_KEY=build DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost \
     sh -c "python -m aftersales.compile_messages && python manage.py collectstatic --noinput -v0" \
     && chown -R aftersales /app/var
 USER aftersales
