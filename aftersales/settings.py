@@ -164,6 +164,14 @@ MEDIA_URL = "/media/"
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
+# Rate limits (django-ratelimit, on the public website form) count in Redis. If Redis is
+# down, let the request through: losing a customer's complaint is worse than a missed limit.
+RATELIMIT_FAIL_OPEN = True
+# Behind a proxy every customer would share its address: name the header that holds theirs,
+# e.g. HTTP_X_REAL_IP (django-ratelimit's RATELIMIT_IP_META_KEY).
+if os.environ.get("RATELIMIT_IP_META_KEY"):
+    RATELIMIT_IP_META_KEY = os.environ["RATELIMIT_IP_META_KEY"]
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -29,3 +29,9 @@ def ringing_call_for(*, agent: User, now: datetime) -> Call | None:
         .order_by("-started_at")
         .first()
     )
+
+
+def ticket_for_status_lookup(*, number: str, phone_e164: str) -> Ticket | None:
+    """The public status lookup: one query for both misses (unknown number, wrong phone),
+    so the answer reveals neither."""
+    return Ticket.objects.filter(number=number, customer__phone=phone_e164).first()

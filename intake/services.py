@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from feedback.services import message_queue
+from intake.attachments import attachments_add
 from intake.models import Call
 from intake.triage import TriageInput, triage
 from sla.policy import deadlines_for
@@ -132,6 +133,29 @@ def complaint_register(
         raise
     logger.info("ticket %s registered from %s", ticket.number, ticket.channel)
     return Registration(ticket=ticket, created=True)
+
+
+@transaction.atomic
+def complaint_register_with_files(
+    *, complaint: Complaint, uploads: list, actor: User | None, now: datetime | None = None
+) -> Registration:
+    """The store's walk-in: the ticket and its photos in one transaction, or neither."""
+    now = now or timezone.now()
+    registration = complaint_register(complaint=complaint, actor=actor, now=now)
+    if registration.created:  # a retried POST must not attach the files twice
+        attachments_add(ticket=registration.ticket, uploads=uploads, actor=actor, now=now)
+    return registration
+
+
+@transaction.atomic
+def complaint_register_during_call(
+    *, complaint: Complaint, call: Call | None, actor: User | None, now: datetime | None = None
+) -> Registration:
+    """The hotline: register, and link the call the agent is on to the ticket."""
+    registration = complaint_register(complaint=complaint, actor=actor, now=now)
+    if call is not None:
+        call_attach(call=call, ticket=registration.ticket, now=now)
+    return registration
 
 
 REPEAT_WINDOW = timedelta(days=30)

@@ -4,10 +4,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from tickets import selectors, services
 from tickets.errors import DomainError, PermissionDeniedError
@@ -87,3 +87,15 @@ def customer_reveal(request, number: str):
     return render(
         request, "tickets/detail.html", {**_detail_context(request, ticket), "contact": contact}
     )
+
+
+@login_required
+@require_GET
+def attachment_download(request, number: str, pk: int):
+    """Attachments hold personal data: served only to users who may see the ticket."""
+    ticket = _ticket_or_404(request, number)
+    attachment = get_object_or_404(ticket.attachments, pk=pk)
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+    response["Content-Disposition"] = f'inline; filename="attachment-{attachment.pk}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

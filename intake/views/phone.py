@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -82,11 +81,9 @@ def _register(request, form: HotlineForm) -> Ticket:
         description_confirmed=True,
         confirmed_via=Ticket.ConfirmedVia.READ_BACK,
     )
-    with transaction.atomic():
-        ticket = services.complaint_register(complaint=complaint, actor=request.user).ticket
-        if call:
-            services.call_attach(call=call, ticket=ticket)
-    return ticket
+    return services.complaint_register_during_call(
+        complaint=complaint, call=call, actor=request.user
+    ).ticket
 
 
 @login_required

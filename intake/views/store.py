@@ -6,16 +6,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from intake.attachments import MAX_FILES, attachments_add
+from intake.attachments import MAX_FILES
 from intake.forms.store import StoreComplaintForm
-from intake.services import complaint_register
+from intake.services import complaint_register_with_files
 from tickets.models import Store, Ticket, User
 
 
@@ -60,13 +59,7 @@ def _register(form: StoreComplaintForm, *, user: User, store: Store) -> Ticket:
         confirmed_via=Ticket.ConfirmedVia.STORE,
         store=store,  # from the user, never from the POST
     )
-    with transaction.atomic():
-        registration = complaint_register(complaint=complaint, actor=user, now=now)
-        if registration.created:  # a retried POST must not attach the files twice
-            attachments_add(
-                ticket=registration.ticket,
-                uploads=form.cleaned_data["files"],
-                actor=user,
-                now=now,
-            )
+    registration = complaint_register_with_files(
+        complaint=complaint, uploads=form.cleaned_data["files"], actor=user, now=now
+    )
     return registration.ticket

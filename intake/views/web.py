@@ -14,7 +14,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
+from redis.exceptions import RedisError
 
+from intake import selectors
 from intake.forms.web import StatusLookupForm, WebComplaintForm
 from intake.services import complaint_register
 from tickets.models import Ticket
@@ -47,7 +49,13 @@ def _over_limit(request: HttpRequest, limits: list, phone: str = "") -> bool:
     """Count this request against each limit; True when any is exceeded."""
     for group, key, rate in limits:
         key_fn: str | Callable = key or (lambda _group, _request: phone)
-        if is_ratelimited(request, group=group, key=key_fn, rate=rate, increment=True):
+        try:
+            limited = is_ratelimited(request, group=group, key=key_fn, rate=rate, increment=True)
+        except RedisError:
+            # Fail open: with Redis down, a customer's complaint still gets through.
+            logger.exception("rate limit %s not counted: Redis unavailable", group)
+            return False
+        if limited:
             logger.warning("rate limit %s hit", group)
             return True
     return False
@@ -133,11 +141,6 @@ def _promise(ticket: Ticket) -> tuple[str, datetime | None]:
     return _("We aim to resolve it by"), ticket.resolve_due_at
 
 
-def _ticket_for_lookup(*, number: str, phone_e164: str) -> Ticket | None:
-    # One query for both misses (unknown number, wrong phone): the answer reveals neither.
-    return Ticket.objects.filter(number=number, customer__phone=phone_e164).first()
-
-
 @require_http_methods(["GET", "POST"])
 def web_status(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
@@ -150,7 +153,9 @@ def web_status(request: HttpRequest) -> HttpResponse:
     phone = form.cleaned_data["phone"]
     if _over_limit(request, LOOKUP_LIMITS[1:], phone=phone):
         return _too_many(request)
-    ticket = _ticket_for_lookup(number=form.cleaned_data["number"], phone_e164=phone)
+    ticket = selectors.ticket_for_status_lookup(
+        number=form.cleaned_data["number"], phone_e164=phone
+    )
     context = {"form": form, "looked_up": True, "ticket": ticket}
     if ticket is not None:
         label, at = _promise(ticket)

@@ -77,3 +77,15 @@ def test_more_than_twenty_lookups_an_hour_for_one_phone_is_429(client, settings,
     response = client.post(URL, body, HTTP_X_TEST_IP="10.0.1.1")
 
     assert response.status_code == 429
+
+
+def test_status_lookup_still_answers_when_redis_is_down(client, settings):
+    """Rate limits fail open: a dead Redis must not turn the public pages into 500s."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        }
+    }
+    response = client.post(URL, {"number": "SH-20261122-000001", "phone": "13800138000"})
+    assert response.status_code == 200
