@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from django.db.models import Case, F, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
 from tickets.models import Ticket, TicketEvent, TicketTag, User
@@ -70,3 +70,21 @@ def ticket_get_for_user(*, user: User, number: str) -> Ticket:
 
 def ticket_timeline(*, ticket: Ticket) -> QuerySet[TicketEvent]:
     return ticket.events.select_related("actor").order_by("at", "pk")
+
+
+def auto_tag_precision(*, since: datetime | None = None) -> dict[str, float | int | None]:
+    """Of the automatic tags a person reviewed, the share they confirmed."""
+    reviewed = TicketTag.objects.filter(source=TicketTag.Source.AUTO).exclude(
+        state=TicketTag.State.SUGGESTED
+    )
+    if since is not None:
+        reviewed = reviewed.filter(reviewed_at__gte=since)
+    counts = reviewed.aggregate(
+        reviewed=Count("pk"), confirmed=Count("pk", filter=Q(state=TicketTag.State.CONFIRMED))
+    )
+    total = counts["reviewed"]
+    return {
+        "reviewed": total,
+        "confirmed": counts["confirmed"],
+        "precision": round(counts["confirmed"] / total, 4) if total else None,
+    }

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tickets.errors import DomainError, IllegalTransition, PermissionDeniedError
-from tickets.models import ALLOWED_TRANSITIONS, Customer, Ticket, TicketEvent, User
+from tickets.models import ALLOWED_TRANSITIONS, Customer, Ticket, TicketEvent, TicketTag, User
 
 NUMBER_SEQUENCE = "tickets_ticket_number_seq"
 
@@ -162,5 +162,33 @@ def ticket_assign(
         actor=actor,
         at=now,
         payload={"from_owner": previous, "to_owner": owner.pk, "to_owner_name": str(owner)},
+    )
+    return locked
+
+
+@transaction.atomic
+def ticket_tag_review(
+    *, ticket_tag: TicketTag, confirmed: bool, actor: User, now: datetime | None = None
+) -> TicketTag:
+    """A person confirms or rejects a tag; the row is kept so auto-tag precision can be told.
+
+    Reviewing again with the same verdict is a no-op; a changed mind is recorded as such.
+    """
+    now = now or timezone.now()
+    if not actor.has_perm("tickets.transition_ticket"):
+        raise PermissionDeniedError(_("You may not review tags."))
+    locked = TicketTag.objects.select_for_update().get(pk=ticket_tag.pk)
+    state = TicketTag.State.CONFIRMED if confirmed else TicketTag.State.REJECTED
+    if locked.state == state:
+        return locked
+    previous = locked.state
+    locked.state, locked.reviewed_by, locked.reviewed_at = state, actor, now
+    locked.save(update_fields=["state", "reviewed_by", "reviewed_at"])
+    ticket_event_write(
+        ticket=locked.ticket,
+        verb=TicketEvent.Verb.TAG_REVIEWED,
+        actor=actor,
+        at=now,
+        payload={"tag": str(locked.tag), "from": previous, "to": state, "source": locked.source},
     )
     return locked
