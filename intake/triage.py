@@ -67,7 +67,8 @@ CLAUSE_ENDS = SENTENCE_ENDS | _words(", 、 : 但 但是 可是 不过 然而 �
 DEMANDS = _words(
     "尽快 赶紧 马上 立刻 抓紧 早点 快点 解决 处理 修好 修理 上门 说法 回复 回电 联系 答复 给我"
 )
-DEMAND_STEMS = frozenset("退换赔")  # 退货, 换新, 赔偿 in whatever word jieba makes of them
+# 退货, 换新, 赔偿 in whatever word jieba makes of them; not 换 as in 自己就能换的
+DEMAND_RE = re.compile(r"退|赔|换(货|新|机|一台|个|台|掉|了吧)|给我换|(要求|必须|马上|赶紧)换")
 # Clauses that report what was tried do not ask for care or a how-to ("已清洗过滤网").
 TRIED_WORDS = _words("已 已经 试过 试了 尝试 尝试过 过 曾")
 MAX_WORDS_PER_KEYWORD = 6
@@ -82,6 +83,10 @@ TRIED_CUES = (
     "试过", "尝试", "重启", "重新启动", "换过", "换了", "清洗", "清理", "清洁过", "检查过", "拔掉",
     "断电", "关机", "调过", "调低", "调高", "已经", "已", "按说明书", "复位", "重装", "修过",
 )  # fmt: skip
+# An unmatched description that asks something is a question about use, not a fault report.
+QUESTION_RE = re.compile(
+    r"[?？]|吗|多久|多长时间|在哪|哪里|哪儿|哪个|能不能|可不可以|可以不可以|是否|需不需要|要不要|多少"
+)
 MODEL_RE = re.compile(r"[a-z]{1,8}[-\d][a-z0-9\-/]{2,}", re.IGNORECASE)
 
 PROMPTS = {
@@ -131,6 +136,15 @@ def triage(data: TriageInput, *, tags: Sequence[Tag] | None = None) -> TriageRes
     hits, reasons = matcher.match(text)
     problems = [hit for hit in hits if hit.tier != Tier.S]
     suggestions = [hit for hit in hits if hit.tier == Tier.S]
+    if suggestions and problems and all(hit.tier == Tier.L3 for hit in problems):
+        # "说明书太简单了，附个视频不是更好吗": a gripe about a minor point that ends in a
+        # proposal is the proposal; anything worse than L3 stays a problem.
+        reasons.append(
+            "建议中提到的小问题（"
+            + "、".join(f"'{hit.keyword}'" for hit in problems)
+            + "）按建议处理"
+        )
+        problems = []
     if problems:
         tier = max((hit.tier for hit in problems), key=RANK.__getitem__)
         reasons += [f"匹配'{hit.keyword}' → {hit.group} → {hit.tier}" for hit in problems]
@@ -143,6 +157,10 @@ def triage(data: TriageInput, *, tags: Sequence[Tag] | None = None) -> TriageRes
         reasons += [f"匹配'{hit.keyword}' → {hit.group} → S" for hit in suggestions]
         if data.urgency_self == Ticket.Urgency.HIGH or data.is_vip or data.is_repeat:
             reasons.append("建议类不因紧急程度、VIP或重复投诉上调")
+    elif question := _question(data.description):
+        tier, category, decider = Tier.L3, Category.USAGE, None
+        reasons.append(f"未匹配到问题标签，含提问'{question}' → L3 使用咨询，待人工复核")
+        tier = _raised(tier, data, reasons)
     else:
         tier, category, decider = Tier.L3, Category.QUALITY, None
         reasons.append("未匹配到问题标签 → 默认L3，类别暂按质量故障，待人工复核")
@@ -168,6 +186,12 @@ def _category(problems: list[_Hit], reasons: list[str]) -> tuple[str, _Hit | Non
     )
     reasons.append(f"类别：{CATEGORY_LABELS[decider.category]}（依据'{decider.tag.name}'）")
     return decider.category, decider
+
+
+def _question(text: str) -> str:
+    """The question word of an otherwise unmatched description ("能带上飞机吗"), or ""."""
+    found = QUESTION_RE.search(normalise(text))
+    return found.group() if found else ""
 
 
 def _raised(tier: str, data: TriageInput, reasons: list[str]) -> str:
@@ -225,17 +249,19 @@ class _Keyword:
     @classmethod
     def parse(cls, raw: str, tag: Tag) -> _Keyword | None:
         raw = normalise(raw.strip())
-        if raw.startswith(("re:", "rx:")):
+        body, *unless = raw.split("!")
+        unless = [word for word in unless if word]
+        if body.startswith(("re:", "rx:")):
             try:
-                return cls(text=raw, tag=tag, parts=(), pattern=re.compile(raw[3:]))
+                pattern = re.compile(body[3:])
             except re.error:
                 logger.warning("tag %s: bad keyword pattern %r", tag.code, raw)
                 return None
-        body, *unless = raw.split("!")
+            return cls(text=body, tag=tag, parts=(), unless=tuple(unless), pattern=pattern)
         parts = tuple(part for part in body.split("+") if part)
         if not parts:
             return None
-        return cls(text=body, tag=tag, parts=parts, unless=tuple(u for u in unless if u))
+        return cls(text=body, tag=tag, parts=parts, unless=tuple(unless))
 
 
 @dataclass
@@ -469,9 +495,7 @@ def _negator(tokens: list[str], start: int) -> str:
 
 def _demands(clause: _Clause) -> bool:
     """Whether the clause asks for action ("希望尽快修好", "希望换一台")."""
-    return bool(DEMANDS & set(clause.tokens)) or any(
-        char in DEMAND_STEMS for token in clause.tokens for char in token
-    )
+    return bool(DEMANDS & set(clause.tokens) or DEMAND_RE.search(clause.text))
 
 
 def _clauses(tokens: list[str]) -> list[_Clause]:

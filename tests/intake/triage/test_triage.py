@@ -172,3 +172,35 @@ def test_triage_reads_the_library_in_two_queries_and_writes_nothing(
     counts = Tag.objects.count()
     run("冰箱不制冷，我要投诉")
     assert Tag.objects.count() == counts
+
+
+def test_an_unmatched_question_is_a_usage_question() -> None:
+    result = run("充电宝能带上飞机吗")
+    assert (result.tier, result.category) == ("L3", "usage")
+    assert any("含提问" in reason for reason in result.reasons)
+    assert run("扫地机器人把地上的东西拖得到处都是").category == "quality"
+
+
+def test_a_minor_gripe_ending_in_a_proposal_is_a_suggestion() -> None:
+    assert run("说明书写得太简单了，附个视频教程不是更好吗").tier == "S"
+    # anything worse than L3 stays a problem
+    assert run("冰箱不制冷，下一代能不能做得好一点").tier == "L1"
+
+
+def test_a_pattern_keyword_takes_exceptions_too() -> None:
+    tag = Tag.objects.get(code="safety-burning-smell")
+    tag.keywords = ["rx:烧.{0,2}焦!饭"]
+    assert triage(TriageInput(description="电线烧得焦黑"), tags=[tag]).tier == "L1"
+    assert triage(TriageInput(description="饭烧焦了"), tags=[tag]).tags == []
+
+
+def test_safety_said_indirectly_is_still_safety() -> None:
+    for text in (
+        "充电器那块烫得不行，还有一股糊味",
+        "插头那里发黑了",
+        "摸外壳有点电手",
+        "电池鼓起来了把后盖顶开了",
+        "水顺着流到了旁边的插线板那里",
+    ):
+        assert run(text).tier == "L1", text
+    assert run("没冒烟也没糊味，就是风扇声音特别大").tier == "L2"
