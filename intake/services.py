@@ -230,6 +230,7 @@ def _create(*, complaint: Complaint, phone: str, actor: User | None, now: dateti
         repeat_of=repeat_of,
         store=complaint.store,
         team=team,
+        registered_by=actor,
         received_at=received_at,
         first_contact_due_at=deadlines.first_contact_due_at,
         resolve_due_at=deadlines.resolve_due_at,

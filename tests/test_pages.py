@@ -82,3 +82,11 @@ def test_list_filter_all_option_means_no_filter(client, agent, team_kitchen):
 
     assert urgent.number in page.content.decode()
     assert calm.number not in page.content.decode()
+
+
+def test_not_found_page_is_in_chinese_and_in_the_layout(client, agent):
+    client.force_login(agent)
+    response = client.get("/tickets/SH-00000000-000000/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "页面不存在" in page and "退出登录" in page

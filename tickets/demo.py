@@ -160,13 +160,13 @@ class UserRow:
 
 
 USERS: list[UserRow] = [
-    UserRow("agent", "客服专员 王芳", ("cs-1", "kitchen")),
-    UserRow("engineer", "售后工程师 李强", ("ac-install", "tech-support")),
-    UserRow("team_lead", "客服主管 张敏", ("cs-1", "kitchen", "ac-install")),
-    UserRow("manager", "售后经理 陈建国", is_staff=True),
-    UserRow("store_staff", "门店店员 刘洋", at_first_store=True),
-    UserRow("product_manager", "产品经理 赵磊"),
-    UserRow("admin", "系统管理员 周婷", is_staff=True, is_superuser=True),
+    UserRow("agent", "王芳", ("cs-1", "kitchen")),
+    UserRow("engineer", "李强", ("ac-install", "tech-support")),
+    UserRow("team_lead", "张敏", ("cs-1", "kitchen", "ac-install")),
+    UserRow("manager", "陈建国", is_staff=True),
+    UserRow("store_staff", "刘洋", at_first_store=True),
+    UserRow("product_manager", "赵磊"),
+    UserRow("admin", "周婷", is_staff=True, is_superuser=True),
 ]
 
 

@@ -328,6 +328,15 @@ class Ticket(models.Model):
         on_delete=models.PROTECT,
         related_name="owned_tickets",
     )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registered_tickets",
+        help_text=_("The staff member who took the complaint; empty for self-service channels."),
+    )
     store = models.ForeignKey(
         Store,
         verbose_name=_("store"),

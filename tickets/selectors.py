@@ -17,8 +17,8 @@ def ticket_visibility(user: User) -> Q | None:
     """The tickets a user may see, as a filter; None means all of them."""
     if user.has_perm("tickets.view_all_tickets"):
         return None
-    # Everyone sees the tickets they own, whichever team they sit in.
-    scope = Q(owner_id=user.pk)
+    # Everyone sees the tickets they own or registered, whichever team triage routed them to.
+    scope = Q(owner_id=user.pk) | Q(registered_by_id=user.pk)
     if user.has_perm("tickets.view_team_tickets"):
         # Unrouted tickets (no team yet) are everyone's intake queue until triaged.
         scope |= Q(team__in=user.teams.values("pk")) | Q(team__isnull=True)

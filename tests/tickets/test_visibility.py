@@ -77,3 +77,24 @@ def test_anonymous_pages_redirect_to_login(client, tickets):
     response = client.get(reverse("tickets:detail", args=[tickets["kitchen"].number]))
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
+
+
+def test_the_agent_who_registered_a_ticket_sees_it_wherever_it_was_routed(agent, team_aircon):
+    from intake.services import Complaint, complaint_register
+    from tests.tickets.factories import TagFactory
+
+    elsewhere = TagFactory(team=team_aircon)
+    ticket = complaint_register(
+        complaint=Complaint(
+            channel="phone",
+            customer_name="陈静",
+            phone="13700137000",
+            description="空调外机支架松动",
+            tags=[elsewhere],
+            description_confirmed=True,
+            confirmed_via="read_back",
+        ),
+        actor=agent,
+    ).ticket
+    assert ticket.team == team_aircon and ticket.registered_by == agent
+    assert ticket_visible_to(user=agent).filter(pk=ticket.pk).exists()
