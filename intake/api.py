@@ -1,6 +1,7 @@
 """Intake API: register a complaint from an integration (the same service every channel uses),
 and triage a description as the customer types it."""
 
+from django.db.models import prefetch_related_objects
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
@@ -66,7 +67,12 @@ def complaint_register_response(request) -> Response:
         # Store staff register complaints for their own store only.
         fields["store"] = request.user.store
     registration = complaint_register(complaint=Complaint(**fields), actor=request.user)
-    code = status.HTTP_201_CREATED if registration.created else status.HTTP_200_OK
+    if registration.created:
+        # The registrar may always see what they registered: no need to read it back.
+        ticket = registration.ticket
+        prefetch_related_objects([ticket], selectors.tags_prefetch())
+        return Response(TicketOutputSerializer(ticket).data, status=status.HTTP_201_CREATED)
+    code = status.HTTP_200_OK
     ticket = (
         selectors.ticket_list_for_user(user=request.user).filter(pk=registration.ticket.pk).first()
     )

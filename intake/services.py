@@ -255,7 +255,8 @@ def _create(*, complaint: Complaint, phone: str, actor: User | None, now: dateti
     # L1 promises a named specialist within the hour, so it always gets an owner now.
     wants_owner = team is not None and (team.auto_assign or ticket.tier == Ticket.Tier.L1)
     if wants_owner and (owner := _on_duty_owner(team)):
-        ticket = ticket_assign(ticket=ticket, owner=owner, actor=None, now=now)
+        ticket_assign(ticket=ticket, owner=owner, actor=None, now=now)
+        ticket.owner = owner  # keep this instance: its related rows are loaded already
     # In this transaction: a rolled-back ticket leaves no message; sent after commit.
     message_queue(ticket=ticket, kind="acknowledgement", now=now)
     return ticket
