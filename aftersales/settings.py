@@ -274,3 +274,32 @@ OUTBOX_TENCENT_SDK_APP_ID = env_str("OUTBOX_TENCENT_SDK_APP_ID") if _tencent els
 OUTBOX_TENCENT_SIGN_NAME = env_str("OUTBOX_TENCENT_SIGN_NAME") if _tencent else ""
 OUTBOX_TENCENT_TEMPLATES = _outbox_templates("OUTBOX_TENCENT_TEMPLATES")
 # --- end of the outbox block -------------------------------------------------------------
+
+# --- WeChat Work customer service (intake.wechat) -----------------------------------------
+# Empty leaves the channel off: the callback answers 503 until corp id, token and AES key are
+# set. The API base is overridable so a local fake WeChat can stand in.
+WECHAT_WORK_CORP_ID = os.environ.get("WECHAT_WORK_CORP_ID", "")
+WECHAT_WORK_TOKEN = os.environ.get("WECHAT_WORK_TOKEN", "")
+WECHAT_WORK_AES_KEY = os.environ.get("WECHAT_WORK_AES_KEY", "")
+WECHAT_WORK_SECRET = os.environ.get("WECHAT_WORK_SECRET", "")
+WECHAT_WORK_API_BASE = env_str("WECHAT_WORK_API_BASE", "https://qyapi.weixin.qq.com")
+
+
+def _check_wechat_aes_key(value: str) -> None:
+    """An EncodingAESKey is 43 base64 characters that decode (with "=") to 32 bytes."""
+    import base64
+    import binascii
+
+    try:
+        ok = len(value) == 43 and len(base64.b64decode(value + "=", validate=True)) == 32
+    except (binascii.Error, ValueError):
+        ok = False
+    if not ok:
+        raise ImproperlyConfigured(
+            "WECHAT_WORK_AES_KEY must be the 43-character EncodingAESKey from WeChat Work."
+        )
+
+
+if WECHAT_WORK_AES_KEY:
+    _check_wechat_aes_key(WECHAT_WORK_AES_KEY)
+# --- end of the WeChat Work block --------------------------------------------------------

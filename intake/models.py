@@ -64,3 +64,29 @@ class Call(models.Model):
         if self.answered_at and self.ended_at:
             return int((self.ended_at - self.answered_at).total_seconds())
         return None
+
+
+class WechatCallbackEvent(models.Model):
+    """One decrypted WeChat Work callback, stored once however often WeChat retries it."""
+
+    # WeChat sends MsgId only for messages (events are deduped by sender, time and event);
+    # NULL, not "", says "no MsgId" so a unique index on it later would not trip on events.
+    msg_id = models.CharField(_("message id"), max_length=64, null=True, blank=True)  # noqa: DJ001
+    dedupe_key = models.CharField(_("dedupe key"), max_length=400, unique=True)
+    msg_type = models.CharField(_("message type"), max_length=32, blank=True)
+    event = models.CharField(_("event"), max_length=64, blank=True)
+    from_user = models.CharField(_("from user"), max_length=128, blank=True)
+    create_time = models.DateTimeField(_("created by WeChat at"), null=True, blank=True)
+    # kf_msg_or_event carries only this token: sync_msg needs it to pull the messages.
+    token = models.CharField(_("sync token"), max_length=128, blank=True)
+    open_kfid = models.CharField(_("customer service account"), max_length=64, blank=True)
+    raw_xml = models.TextField(_("decrypted XML"))
+    received_at = models.DateTimeField(_("received at"))
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("WeChat callback event")
+        verbose_name_plural = _("WeChat callback events")
+
+    def __str__(self) -> str:
+        return self.dedupe_key

@@ -1,8 +1,9 @@
-"""Browser entry points of the channels. WeChat Work's callback joins here in its own issue."""
+"""Browser entry points of the channels, and WeChat Work's callback."""
 
 from django.urls import path
 
 from intake.views import phone, store, web
+from intake.wechat import views as wechat
 
 app_name = "intake"
 urlpatterns = [
@@ -17,4 +18,6 @@ urlpatterns = [
     path("intake/phone/history/", phone.caller_history, name="caller_history"),
     path("intake/phone/ringing/", phone.ringing_call, name="ringing_call"),
     path("intake/phone/call-events/", phone.CallEventsWebhook.as_view(), name="call_events"),
+    # 微信客服: WeChat Work's encrypted callback (GET verifies the URL, POST delivers events).
+    path("intake/wechat/callback/", wechat.callback, name="wechat_callback"),
 ]

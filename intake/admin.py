@@ -1,0 +1,23 @@
+from django.contrib import admin
+
+from intake.models import WechatCallbackEvent
+
+
+@admin.register(WechatCallbackEvent)
+class WechatCallbackEventAdmin(admin.ModelAdmin):
+    """Read-only: rows are WeChat's word, written only by the callback."""
+
+    list_display = ("received_at", "msg_type", "event", "open_kfid", "from_user", "processed_at")
+    list_filter = ("msg_type", "event")
+    search_fields = ("dedupe_key", "msg_id", "from_user", "open_kfid")
+    date_hierarchy = "received_at"
+    ordering = ("-received_at",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
