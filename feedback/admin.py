@@ -2,12 +2,13 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.admin import ReadOnlyAdmin
 from feedback.models import CustomerMessage, MessageTemplate
 from feedback.wording import DEFAULT_WORDINGS, wording_placeholders_check
 
 
 @admin.register(CustomerMessage)
-class CustomerMessageAdmin(admin.ModelAdmin):
+class CustomerMessageAdmin(ReadOnlyAdmin):
     """Read-only: messages are written by the outbox services, never by hand."""
 
     list_display = (
@@ -50,15 +51,6 @@ class CustomerMessageAdmin(admin.ModelAdmin):
     @admin.display(description=_("recipient phone"))
     def recipient(self, obj: CustomerMessage) -> str:
         return obj.masked_phone
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class MessageTemplateForm(forms.ModelForm):

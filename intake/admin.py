@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from aftersales.admin import ReadOnlyAdmin
 from intake.models import WechatCallbackEvent
 
 
 @admin.register(WechatCallbackEvent)
-class WechatCallbackEventAdmin(admin.ModelAdmin):
+class WechatCallbackEventAdmin(ReadOnlyAdmin):
     """Read-only: rows are WeChat's word, written only by the callback."""
 
     list_display = ("received_at", "msg_type", "event", "open_kfid", "from_user", "processed_at")
@@ -12,12 +13,3 @@ class WechatCallbackEventAdmin(admin.ModelAdmin):
     search_fields = ("dedupe_key", "msg_id", "from_user", "open_kfid")
     date_hierarchy = "received_at"
     ordering = ("-received_at",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

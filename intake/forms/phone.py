@@ -8,6 +8,7 @@ from django import forms
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from intake.forms import ServiceErrorsMixin
 from intake.services import DESCRIPTION_MAX
 from tickets.models import Ticket
 
@@ -24,7 +25,7 @@ def readback_line(*, product: str, scene: str, symptom: str) -> str:
     )
 
 
-class HotlineForm(forms.Form):
+class HotlineForm(ServiceErrorsMixin, forms.Form):
     phone = forms.CharField(
         label=_("Caller's phone"),
         max_length=40,

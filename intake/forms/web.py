@@ -10,11 +10,11 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from intake.services import Complaint
+from intake.forms import ServiceErrorsMixin
+from intake.services import DESCRIPTION_MAX, Complaint
 from tickets.models import Ticket
 from tickets.phones import phone_normalise
 
-DESCRIPTION_MAX = 5000
 PREVIEW_SALT = "intake.web.preview"
 PREVIEW_MAX_AGE = 60 * 60  # an hour to read the summary and confirm it
 
@@ -28,7 +28,7 @@ def _text(label, *, max_length: int = 200, required: bool = False, placeholder: 
     )
 
 
-class ComplaintContentForm(forms.Form):
+class ComplaintContentForm(ServiceErrorsMixin, forms.Form):
     """What the customer tells us, whatever the channel; the channel adds how it was confirmed."""
 
     customer_name = _text(_("Your name"), max_length=100, required=True)
@@ -106,11 +106,6 @@ class ComplaintContentForm(forms.Form):
             external_ref=str(data["submission_id"]),
             **channel_fields,
         )
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        """Show complaint_register's errors on the fields they name, the rest above the form."""
-        for field, messages in exc.message_dict.items():
-            self.add_error(field if field in self.fields else None, messages)
 
 
 class WebComplaintForm(ComplaintContentForm):

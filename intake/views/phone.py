@@ -33,8 +33,7 @@ def hotline_form(request):
         try:
             ticket = _register(request, form)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            form.add_service_errors(exc)
         else:
             messages.success(
                 request, _("Ticket %(number)s registered.") % {"number": ticket.number}
