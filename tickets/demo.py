@@ -479,8 +479,17 @@ def demo_plan(*, now: datetime) -> DemoPlan:
     statuses = [status for status, count in STATUS_COUNTS.items() for _ in range(count)]
     rng.shuffle(statuses)
     problems = _deck(rng, PROBLEMS, len(statuses))
+    # Each ticket draws from its own generator: how many draws a ticket's dates take depends
+    # on the time of day of `now`, and must not change who and which channel the next one is.
     tickets = [
-        _ticket(rng, index=i, status=status, problem=problem, customers=customers, now=now)
+        _ticket(
+            random.Random(f"{SEED}-{i}"),
+            index=i,
+            status=status,
+            problem=problem,
+            customers=customers,
+            now=now,
+        )
         for i, (status, problem) in enumerate(zip(statuses, problems, strict=True))
     ]
     used = {ticket.phone for ticket in tickets}

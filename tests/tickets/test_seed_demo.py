@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -173,3 +173,17 @@ def test_plan_is_the_same_on_every_run() -> None:
     assert demo.demo_plan(now=now) == demo.demo_plan(now=now)
     refs = [ticket.external_ref for ticket in demo.demo_plan(now=now).tickets]
     assert len(set(refs)) == len(refs)
+
+
+def test_who_complains_and_how_does_not_depend_on_the_time_of_day() -> None:
+    """seed_demo runs twice seconds apart, at any hour: each planned ticket must keep its
+    reference, channel and customer, or the second run registers new tickets."""
+
+    def identities(now: datetime) -> list[tuple[str, str, str]]:
+        plan = demo.demo_plan(now=now)
+        return [(t.external_ref, t.channel, t.phone) for t in plan.tickets]
+
+    base = datetime(2026, 11, 22, 0, tzinfo=UTC)
+    first = identities(base)
+    for minutes in range(0, 24 * 60, 7):
+        assert identities(base + timedelta(minutes=minutes, seconds=13)) == first
