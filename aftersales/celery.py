@@ -21,4 +21,9 @@ app.conf.beat_schedule = {
         "task": "feedback.tasks.message_sweep",
         "schedule": 60.0,
     },
+    # Intake's safety net: accepted submissions whose registration task never came.
+    "intake-submission-sweep": {
+        "task": "intake.tasks.submissions_drain",
+        "schedule": 30.0,
+    },
 }

@@ -283,6 +283,11 @@ WECHAT_WORK_TOKEN = os.environ.get("WECHAT_WORK_TOKEN", "")
 WECHAT_WORK_AES_KEY = os.environ.get("WECHAT_WORK_AES_KEY", "")
 WECHAT_WORK_SECRET = os.environ.get("WECHAT_WORK_SECRET", "")
 WECHAT_WORK_API_BASE = env_str("WECHAT_WORK_API_BASE", "https://qyapi.weixin.qq.com")
+# A callback whose timestamp is further than this from our clock, either way, is refused
+# (403): a captured request cannot be replayed later.
+WECHAT_WORK_TIMESTAMP_TOLERANCE_SECONDS = env_int("WECHAT_WORK_TIMESTAMP_TOLERANCE_SECONDS", 300)
+# WeChat's API answers within a second or two; the sync holds its cursor lock meanwhile.
+WECHAT_WORK_HTTP_TIMEOUT_SECONDS = env_int("WECHAT_WORK_HTTP_TIMEOUT_SECONDS", 10)
 
 
 def _check_wechat_aes_key(value: str) -> None:

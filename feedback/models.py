@@ -16,6 +16,8 @@ class MessageKind(models.TextChoices):
     RESOLUTION = "resolution", _("Resolution")
     SURVEY = "survey", _("Satisfaction survey")
     CALLBACK_APPOINTMENT = "callback_appointment", _("Callback appointment")
+    # An agent's own words, when the channel the customer wrote in cannot carry them.
+    REPLY = "reply", _("Reply from an agent")
 
 
 class CustomerMessage(models.Model):

@@ -18,6 +18,7 @@ from feedback.backends import (
     PermanentFailure,
     ProviderRateLimited,
     TemporaryFailure,
+    backend_for,
     backend_get,
 )
 from feedback.limits import limit_release_at, retry_delay
@@ -168,7 +169,7 @@ def _claim(*, message_id: int, now: datetime) -> CustomerMessage | None:
             message.save(update_fields=["status", "next_attempt_at", "last_error"])
             return None
         message.status, message.claimed_at = Status.SENDING, now
-        message.backend = settings.OUTBOX_BACKEND
+        message.backend = backend_for(message, now=now)
         message.save(update_fields=["status", "claimed_at", "backend"])
         return message
 

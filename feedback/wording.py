@@ -73,6 +73,7 @@ DEFAULT_WORDINGS: dict[str, Wording] = {
             "callback_appointment",
             "您好，我们将于{callback_at}就工单{number}的处理结果给您回访，请留意来电。",
         ),
+        Wording("reply", "您好，关于您的工单{number}：{text}"),
     ]
 }
 

@@ -1,7 +1,12 @@
 from django.contrib import admin
 
 from aftersales.admin import ReadOnlyAdmin
-from intake.models import WechatCallbackEvent
+from intake.models import (
+    WechatCallbackEvent,
+    WechatConversation,
+    WechatMessage,
+    WechatSyncCursor,
+)
 
 
 @admin.register(WechatCallbackEvent)
@@ -13,3 +18,43 @@ class WechatCallbackEventAdmin(ReadOnlyAdmin):
     search_fields = ("dedupe_key", "msg_id", "from_user", "open_kfid")
     date_hierarchy = "received_at"
     ordering = ("-received_at",)
+
+
+@admin.register(WechatSyncCursor)
+class WechatSyncCursorAdmin(ReadOnlyAdmin):
+    """Read-only: only the sync moves a cursor, under its row lock."""
+
+    list_display = ("open_kfid", "cursor", "updated_at")
+    search_fields = ("open_kfid",)
+
+
+@admin.register(WechatConversation)
+class WechatConversationAdmin(ReadOnlyAdmin):
+    """Read-only: the dialogue writes it; agents answer from the ticket page."""
+
+    list_display = (
+        "open_kfid",
+        "external_userid",
+        "state",
+        "ticket",
+        "last_customer_message_at",
+        "sent_since_customer_message",
+        "sent_total",
+    )
+    list_filter = ("state",)
+    search_fields = ("external_userid", "open_kfid", "first_msgid", "ticket__number")
+    list_select_related = ("ticket",)
+    # The phone and name are personal data: shown masked on the ticket, not listed here.
+    exclude = ("phone", "customer_name")
+
+
+@admin.register(WechatMessage)
+class WechatMessageAdmin(ReadOnlyAdmin):
+    """Read-only: WeChat's messages and what we sent, as they happened."""
+
+    list_display = ("at", "direction", "msgtype", "status", "conversation", "ticket", "author")
+    list_filter = ("direction", "status", "msgtype")
+    search_fields = ("msgid", "conversation__external_userid", "ticket__number")
+    list_select_related = ("conversation", "ticket", "author")
+    date_hierarchy = "at"
+    ordering = ("-at",)

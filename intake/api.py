@@ -1,24 +1,27 @@
 """Intake API: register a complaint from an integration (the same service every channel uses),
 and triage a description as the customer types it."""
 
-from django.db.models import prefetch_related_objects
+from django.db.models import Q, prefetch_related_objects
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from intake.services import Complaint, complaint_register
+from intake.models import Submission
+from intake.services import Complaint, complaint_register, submission_accept
 from intake.triage import TriageInput, triage
 from tickets import selectors
 from tickets.models import Store, Ticket
+from tickets.phones import phone_normalise
 from tickets.serializers import TicketOutputSerializer
 
 
 class CanRegisterTickets(BasePermission):
     def has_permission(self, request, view):
-        return request.user.has_perm("tickets.add_ticket")
+        return selectors.user_holds_permission(request.user, "tickets.add_ticket")
 
 
 class ComplaintInputSerializer(serializers.Serializer):
@@ -44,6 +47,11 @@ class ComplaintInputSerializer(serializers.Serializer):
     store = serializers.SlugRelatedField(
         slug_field="code", queryset=Store.objects.all(), required=False, allow_null=True
     )
+
+    def validate_phone(self, value: str) -> str:
+        """Checked here too, so a bad phone is named with every other bad field at once."""
+        phone_normalise(value)
+        return value
 
 
 class ComplaintRegisterApi(APIView):
@@ -80,6 +88,58 @@ def complaint_register_response(request) -> Response:
         # Routed where this caller cannot look: confirm the number, show nothing else.
         return Response({"number": registration.ticket.number}, status=code)
     return Response(TicketOutputSerializer(ticket).data, status=code)
+
+
+class SubmissionOutputSerializer(serializers.Serializer):
+    number = serializers.SerializerMethodField(
+        help_text="The ticket's number: reserved on acceptance, the ticket's once registered."
+    )
+    state = serializers.ChoiceField(choices=Submission.State.choices)
+    received_at = serializers.DateTimeField()
+    registered_at = serializers.DateTimeField(allow_null=True)
+    error = serializers.CharField(help_text="Why it could not be registered, if it failed.")
+
+    def get_number(self, submission: Submission) -> str:
+        return submission.ticket.number if submission.ticket_id else submission.number
+
+
+class SubmissionApi(APIView):
+    """Bulk and machine channels: accept now (202 with the ticket number), register moments
+    later. The same (channel, external_ref) again answers 200 with the first submission."""
+
+    permission_classes = [IsAuthenticated, CanRegisterTickets]
+
+    @extend_schema(
+        request=ComplaintInputSerializer,
+        responses={202: SubmissionOutputSerializer, 200: SubmissionOutputSerializer},
+    )
+    def post(self, request):
+        data = ComplaintInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        if request.user.store_id:
+            fields["store"] = request.user.store
+        submission, created = submission_accept(complaint=Complaint(**fields), actor=request.user)
+        code = status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK
+        return Response(SubmissionOutputSerializer(submission).data, status=code)
+
+
+class SubmissionDetailApi(APIView):
+    """Where a submission stands; only whoever submitted it may ask."""
+
+    permission_classes = [IsAuthenticated, CanRegisterTickets]
+
+    @extend_schema(responses={200: SubmissionOutputSerializer})
+    def get(self, request, number: str):
+        submission = (
+            Submission.objects.filter(actor=request.user)
+            .filter(Q(number=number) | Q(ticket__number=number))
+            .select_related("ticket")
+            .first()
+        )
+        if submission is None:
+            raise NotFound()
+        return Response(SubmissionOutputSerializer(submission).data)
 
 
 class TriageInputSerializer(serializers.Serializer):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from intake.api import ComplaintRegisterApi, TriageApi
+from intake.api import ComplaintRegisterApi, SubmissionApi, SubmissionDetailApi, TriageApi
 from tickets import api
 
 urlpatterns = [
@@ -18,5 +18,11 @@ urlpatterns = [
     ),
     path("tickets/<str:number>/reveal/", api.TicketRevealApi.as_view(), name="api-ticket-reveal"),
     path("intake/complaints/", ComplaintRegisterApi.as_view(), name="api-complaint-register"),
+    path("intake/submissions/", SubmissionApi.as_view(), name="api-submission"),
+    path(
+        "intake/submissions/<str:number>/",
+        SubmissionDetailApi.as_view(),
+        name="api-submission-detail",
+    ),
     path("triage/", TriageApi.as_view(), name="api-triage"),
 ]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
@@ -11,6 +14,41 @@ from tickets.models import Ticket, TicketEvent, TicketTag, User
 
 # Sorts tickets with no pending milestone after every real due time.
 NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def user_holds_permission(user: User, perm: str) -> bool:
+    """One permission in one indexed statement, as ModelBackend would answer it.
+
+    `user.has_perm` loads every permission the user has (two joined queries) and caches
+    them on the request's user: right for pages that ask many times, wasteful on an API
+    that asks once per request at intake rates (the ORM's join compilation alone costs
+    more than the no-op request it is compared with).
+    """
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    app_label, codename = perm.split(".", 1)
+    tables = {
+        "permission": Permission._meta.db_table,
+        "content_type": ContentType._meta.db_table,
+        "user_perms": User.user_permissions.through._meta.db_table,
+        "user_groups": User.groups.through._meta.db_table,
+        "group_perms": Group.permissions.through._meta.db_table,
+    }
+    sql = """
+        SELECT 1 FROM {permission} p JOIN {content_type} ct ON ct.id = p.content_type_id
+        WHERE ct.app_label = %s AND p.codename = %s AND (
+            EXISTS (SELECT 1 FROM {user_perms} up
+                    WHERE up.permission_id = p.id AND up.user_id = %s)
+            OR EXISTS (SELECT 1 FROM {user_groups} ug
+                       JOIN {group_perms} gp ON gp.group_id = ug.group_id
+                       WHERE ug.user_id = %s AND gp.permission_id = p.id))
+        LIMIT 1
+    """.format(**tables)  # noqa: S608  table names from model metadata, values bound
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [app_label, codename, user.pk, user.pk])
+        return cursor.fetchone() is not None
 
 
 def ticket_visibility(user: User) -> Q | None:

@@ -8,5 +8,6 @@ urlpatterns = [
     path("<str:number>/", views.ticket_detail, name="detail"),
     path("<str:number>/transition/", views.ticket_transition, name="transition"),
     path("<str:number>/reveal/", views.customer_reveal, name="reveal"),
+    path("<str:number>/wechat/reply/", views.ticket_wechat_reply, name="wechat_reply"),
     path("<str:number>/attachments/<int:pk>/", views.attachment_download, name="attachment"),
 ]

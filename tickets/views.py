@@ -6,9 +6,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from intake.wechat.delivery import wechat_agent_reply
+from intake.wechat.selectors import wechat_thread_for_ticket
 from tickets import selectors, services
 from tickets.errors import DomainError, PermissionDeniedError
 from tickets.filters import TicketFilter
@@ -43,6 +46,7 @@ def _detail_context(request, ticket: Ticket) -> dict:
         "next_statuses": [Ticket.Status(s) for s in sorted(ALLOWED_TRANSITIONS[ticket.status])],
         "can_transition": request.user.has_perm("tickets.transition_ticket"),
         "can_reveal": request.user.has_perm("tickets.reveal_customer"),
+        "wechat": wechat_thread_for_ticket(ticket=ticket, now=timezone.now()),
     }
 
 
@@ -87,6 +91,31 @@ def customer_reveal(request, number: str):
     return render(
         request, "tickets/detail.html", {**_detail_context(request, ticket), "contact": contact}
     )
+
+
+@login_required
+@require_POST
+def ticket_wechat_reply(request, number: str):
+    """The agent answers a WeChat ticket; outside WeChat's window it goes by SMS, and why."""
+    ticket = _ticket_or_404(request, number)
+    try:
+        reply = wechat_agent_reply(
+            ticket=ticket, text=request.POST.get("text", ""), actor=request.user
+        )
+    except PermissionDeniedError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return redirect("tickets:detail", number=number)
+    if reply.via == "wechat":
+        messages.success(request, _("Reply queued for WeChat."))
+    else:
+        messages.warning(
+            request,
+            _("WeChat can no longer reach the customer (%(reason)s): the reply goes by SMS.")
+            % {"reason": reply.reason},
+        )
+    return redirect("tickets:detail", number=number)
 
 
 @login_required

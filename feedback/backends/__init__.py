@@ -20,6 +20,12 @@ BACKENDS = {
     "log": "feedback.backends.log.LogBackend",
     "aliyun": "feedback.backends.aliyun.AliyunSmsBackend",
     "tencent": "feedback.backends.tencent.TencentSmsBackend",
+    "wechat": "intake.wechat.delivery.WechatOutboxBackend",
+}
+# Channels that can reach their customers in the channel itself: the router picks the
+# backend for each attempt, or None for the SMS backend (OUTBOX_BACKEND).
+CHANNEL_ROUTERS = {
+    "wechat": "intake.wechat.delivery.outbox_route",
 }
 
 
@@ -55,6 +61,13 @@ def backend_get(name: str) -> Backend:
     except KeyError:
         raise PermanentFailure("unknown_backend", name) from None
     return import_string(path)()
+
+
+def backend_for(message: CustomerMessage, *, now: datetime) -> str:
+    """The backend for this attempt: the ticket's channel's choice, else OUTBOX_BACKEND."""
+    router = CHANNEL_ROUTERS.get(message.ticket.channel)
+    chosen = import_string(router)(message, now=now) if router else None
+    return chosen or settings.OUTBOX_BACKEND
 
 
 def template_code(mapping_setting: str, key: str) -> str:

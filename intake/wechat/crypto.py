@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import os
 import struct
+from datetime import datetime
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
@@ -57,6 +58,15 @@ def signature_matches(
     expected = signature(token=token, timestamp=timestamp, nonce=nonce, encrypted=encrypted)
     # Bytes, not str: compare_digest raises TypeError on non-ASCII str from a forged request.
     return hmac.compare_digest(expected.encode(), msg_signature.encode())
+
+
+def timestamp_fresh(*, timestamp: str, now: datetime, tolerance_seconds: int) -> bool:
+    """The request's timestamp is within the tolerance of `now`, either way (no replays)."""
+    try:
+        sent = int(timestamp)
+    except ValueError:
+        return False
+    return abs(now.timestamp() - sent) <= tolerance_seconds
 
 
 def encrypt(*, message: str, key: str, receive_id: str, random16: bytes | None = None) -> str:

@@ -6,6 +6,7 @@ import logging
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -29,6 +30,7 @@ def _text(body: str, status: int = 200) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def callback(request: HttpRequest) -> HttpResponse:
     """Answer within WeChat's 5 s: verify, decrypt, store; the work itself comes later."""
+    now = timezone.now()
     corp_id, token = settings.WECHAT_WORK_CORP_ID, settings.WECHAT_WORK_TOKEN
     if not (corp_id and token and settings.WECHAT_WORK_AES_KEY):
         return _text(_("WeChat Work is not configured."), status=503)
@@ -52,6 +54,14 @@ def callback(request: HttpRequest) -> HttpResponse:
             encrypted=encrypted,
         ):
             return _text(_("Bad signature."), status=403)
+        if not crypto.timestamp_fresh(
+            timestamp=params["timestamp"],
+            now=now,
+            tolerance_seconds=settings.WECHAT_WORK_TIMESTAMP_TOLERANCE_SECONDS,
+        ):
+            # Signed but old (or from the future): a replay, refused like a forgery.
+            logger.warning("WeChat callback with a stale timestamp refused")
+            return _text(_("Stale timestamp."), status=403)
         plain = crypto.decrypt(
             encrypted=encrypted, key=settings.WECHAT_WORK_AES_KEY, receive_id=corp_id
         )
@@ -65,7 +75,7 @@ def callback(request: HttpRequest) -> HttpResponse:
     except (crypto.WechatCryptoError, EnvelopeError) as exc:
         logger.warning("WeChat callback refused: %s", exc)
         return _text(_("Bad callback message."), status=400)
-    _event, created = wechat_callback_event_record(message=message, raw_xml=plain)
+    _event, created = wechat_callback_event_record(message=message, raw_xml=plain, now=now)
     if not created:
         logger.info("WeChat callback retried: %s", message.dedupe_key)
     # The protocol's acknowledgement, never translated.

@@ -48,6 +48,8 @@ def test_get_verification_echoes_the_plaintext(client, wechat):
 
 
 def test_get_verification_with_the_official_vector(client, settings):
+    # The vector was signed in 2014: only a window reaching back that far lets it through.
+    settings.WECHAT_WORK_TIMESTAMP_TOLERANCE_SECONDS = 100 * 365 * 24 * 3600
     settings.WECHAT_WORK_CORP_ID = "wx5823bf96d3bd56c7"
     settings.WECHAT_WORK_TOKEN = "QDG6eK"
     settings.WECHAT_WORK_AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import time
 
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -47,7 +48,9 @@ class WechatServer:
         assert plain[20 + length :] == self.corp_id.encode()
         return plain[20 : 20 + length].decode("utf-8")
 
-    def query(self, encrypted: str, *, timestamp: str = "1732262400", nonce: str = "8n0nce"):
+    def query(self, encrypted: str, *, timestamp: str | None = None, nonce: str = "8n0nce"):
+        """Signed query parameters; the timestamp is now unless told (WeChat sends its clock)."""
+        timestamp = str(int(time.time())) if timestamp is None else timestamp
         return {
             "msg_signature": self.sign(timestamp, nonce, encrypted),
             "timestamp": timestamp,

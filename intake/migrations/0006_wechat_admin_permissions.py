@@ -1,0 +1,40 @@
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+WECHAT_MODELS = ["wechatcallbackevent", "wechatsynccursor", "wechatconversation", "wechatmessage"]
+
+
+def grant_admin(apps, schema_editor):
+    """The admin role holds every permission; the WeChat models came after it was made."""
+    app_config = apps.get_app_config("intake")
+    models_module = getattr(app_config, "models_module", None)
+    app_config.models_module = True
+    create_permissions(app_config, apps=apps, verbosity=0)
+    app_config.models_module = models_module
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    admin = Group.objects.filter(name="admin").first()
+    if admin:
+        admin.permissions.add(
+            *Permission.objects.filter(
+                content_type__app_label="intake", content_type__model__in=WECHAT_MODELS
+            )
+        )
+
+
+def revoke_admin(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    admin = Group.objects.filter(name="admin").first()
+    if admin:
+        admin.permissions.remove(
+            *Permission.objects.filter(
+                content_type__app_label="intake", content_type__model__in=WECHAT_MODELS
+            )
+        )
+
+
+class Migration(migrations.Migration):
+    dependencies = [("intake", "0005_wechat_conversation_messages"), ("tickets", "0003_roles")]
+
+    operations = [migrations.RunPython(grant_admin, revoke_admin)]

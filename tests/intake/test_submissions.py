@@ -1,0 +1,224 @@
+"""The intake API's accept-then-register road: 202 with a reserved number, one ticket later."""
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
+from django.db import connection
+from django.urls import reverse
+
+from aftersales.celery import app
+from feedback.models import CustomerMessage
+from intake.models import Submission
+from intake.services import (
+    SUBMISSION_NUDGE_KEY,
+    Complaint,
+    submission_accept,
+    submissions_drain,
+)
+from intake.tasks import submissions_drain_task
+from tests.intake.test_register import payload
+from tickets.models import Customer, Ticket, User
+from tickets.selectors import user_holds_permission
+
+NOW = datetime(2026, 11, 22, 2, 30, tzinfo=UTC)  # 10:30 in Shanghai
+
+
+@pytest.fixture(autouse=True)
+def _nudge_window_open():
+    cache.delete(SUBMISSION_NUDGE_KEY)
+    yield
+    cache.delete(SUBMISSION_NUDGE_KEY)
+
+
+def test_accepted_is_202_with_a_reserved_number_and_registered_under_it(api_as, agent):
+    response = api_as(agent).post(reverse("api-submission"), payload(), format="json")
+
+    assert response.status_code == 202
+    body = response.json()
+    assert body["state"] == "pending" and body["registered_at"] is None
+    assert body["number"].startswith("SH-")
+    assert not Ticket.objects.exists()
+
+    assert submissions_drain() == 1
+
+    ticket = Ticket.objects.get()
+    submission = Submission.objects.get()
+    assert ticket.number == body["number"] == submission.number
+    assert (submission.state, submission.ticket, submission.attempts) == ("registered", ticket, 1)
+    # The clock starts when the customer's complaint was accepted, not when it was worked.
+    assert ticket.received_at == submission.received_at
+    assert ticket.registered_by == agent and ticket.customer.phone == "+8613812345678"
+    assert ticket.description_confirmed and ticket.tags.exists()
+    assert CustomerMessage.objects.filter(ticket=ticket, kind="acknowledgement").count() == 1
+
+    status = api_as(agent).get(reverse("api-submission-detail", args=[body["number"]]))
+    assert status.status_code == 200
+    assert status.json()["state"] == "registered" and status.json()["number"] == ticket.number
+
+
+def test_a_retry_answers_200_with_the_first_and_makes_one_ticket(api_as, agent):
+    client = api_as(agent)
+    first = client.post(reverse("api-submission"), payload(), format="json")
+    again = client.post(reverse("api-submission"), payload(description="改了"), format="json")
+    submissions_drain()
+    late = client.post(reverse("api-submission"), payload(), format="json")
+
+    assert (first.status_code, again.status_code, late.status_code) == (202, 200, 200)
+    assert first.json()["number"] == again.json()["number"] == late.json()["number"]
+    assert late.json()["state"] == "registered"
+    assert Submission.objects.count() == 1 and Ticket.objects.count() == 1
+    assert Ticket.objects.get().description.startswith("空调")
+
+
+def test_bad_input_is_400_naming_the_field_and_stores_nothing(api_as, agent):
+    response = api_as(agent).post(
+        reverse("api-submission"), payload(phone="12345", customer_name=" "), format="json"
+    )
+    assert response.status_code == 400
+    assert sorted(response.json()) == ["customer_name", "phone"]
+    assert not Submission.objects.exists() and not Customer.objects.exists()
+
+
+def test_roles_without_add_permission_cannot_submit(api_as, product_manager):
+    response = api_as(product_manager).post(reverse("api-submission"), payload(), format="json")
+    assert response.status_code == 403
+    assert not Submission.objects.exists()
+
+
+def test_only_the_submitter_may_ask_where_a_submission_stands(api_as, agent, store_clerk):
+    number = api_as(agent).post(reverse("api-submission"), payload(), format="json").json()
+    url = reverse("api-submission-detail", args=[number["number"]])
+    assert api_as(store_clerk).get(url).status_code == 404
+    assert api_as(agent).get(url).status_code == 200
+
+
+def test_a_store_clerks_submission_is_for_their_own_store(api_as, store_clerk, store_b):
+    api_as(store_clerk).post(
+        reverse("api-submission"),
+        payload(channel="store", confirmed_via="store", store=store_b.code),
+        format="json",
+    )
+    submissions_drain()
+    assert Ticket.objects.get().store == store_clerk.store
+
+
+def test_input_the_world_no_longer_accepts_fails_named_and_is_not_retried(db, agent):
+    submission, _ = submission_accept(complaint=Complaint(**payload()), actor=agent, now=NOW)
+    Submission.objects.filter(pk=submission.pk).update(payload={**submission.payload, "phone": "1"})
+
+    assert submissions_drain() == 1
+    assert submissions_drain() == 0
+
+    submission.refresh_from_db()
+    assert submission.state == "failed" and submission.error.startswith("phone: ")
+    assert not Ticket.objects.exists()
+
+
+def test_drain_works_oldest_first_and_a_second_drain_finds_nothing(db, agent):
+    numbers = [
+        submission_accept(
+            complaint=Complaint(**payload(external_ref=f"ref-{i}")),
+            actor=agent,
+            now=NOW + timedelta(seconds=i),
+        )[0].number
+        for i in range(3)
+    ]
+    assert submissions_drain() == 3
+    assert submissions_drain() == 0
+    registered = Ticket.objects.order_by("pk").values_list("number", flat=True)
+    assert list(registered) == numbers
+
+
+def test_commit_nudges_once_per_window_and_the_drain_reopens_it(
+    db, agent, django_capture_on_commit_callbacks
+):
+    """The first commit publishes a drain; a second within the window publishes nothing,
+    and the drain's second look still registers it."""
+    app.conf.task_always_eager = False
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        submission_accept(complaint=Complaint(**payload(external_ref="a")), actor=agent)
+        submission_accept(complaint=Complaint(**payload(external_ref="b")), actor=agent)
+    assert len(callbacks) == 2
+
+    app.conf.task_always_eager = True
+    try:
+        callbacks[0]()  # opens the window, publishes (eagerly runs) a drain: registers both
+        assert Ticket.objects.count() == 2
+        cache.add(SUBMISSION_NUDGE_KEY, 1, timeout=60)  # a window some other commit opened
+        submission_accept(complaint=Complaint(**payload(external_ref="c")), actor=agent)
+        callbacks[1]()  # window shut: publishes nothing
+        assert Ticket.objects.count() == 2
+        submissions_drain_task()  # the sweep (or any drain) reopens it and looks again
+    finally:
+        app.conf.task_always_eager = False
+    assert Ticket.objects.count() == 3
+    assert cache.get(SUBMISSION_NUDGE_KEY) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_drains_register_each_submission_once():
+    for i in range(12):
+        submission_accept(complaint=Complaint(**payload(external_ref=f"c-{i}")), actor=None)
+    worked, barrier = [], threading.Barrier(3)
+
+    def drain():
+        barrier.wait()
+        try:
+            worked.append(submissions_drain())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=drain) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sum(worked) == 12
+    assert Ticket.objects.count() == 12
+    assert set(Submission.objects.values_list("state", flat=True)) == {"registered"}
+
+
+def test_the_drain_is_swept_every_30_seconds():
+    entries = [
+        e for e in app.conf.beat_schedule.values() if e["task"] == submissions_drain_task.name
+    ]
+    assert [entry["schedule"] for entry in entries] == [30.0]
+
+
+@pytest.mark.parametrize(
+    "perm",
+    [
+        "tickets.add_ticket",
+        "tickets.view_all_tickets",
+        "tickets.reveal_customer",
+        "intake.add_call",
+    ],
+)
+def test_one_permission_query_agrees_with_has_perm_for_every_role(db, perm):
+    users = [
+        User.objects.create(username=f"u-{group.name}", is_active=True)
+        for group in Group.objects.all()
+    ]
+    for user, group in zip(users, Group.objects.all(), strict=True):
+        user.groups.add(group)
+    direct = User.objects.create(username="direct")
+    app_label, codename = perm.split(".")
+    direct.user_permissions.add(
+        Permission.objects.get(content_type__app_label=app_label, codename=codename)
+    )
+    inactive = User.objects.create(username="inactive", is_active=False, is_superuser=True)
+    superuser = User.objects.create(username="super", is_superuser=True)
+    nobody = User.objects.create(username="nobody")
+    everyone = [*users, direct, inactive, superuser, nobody]
+
+    answers = {u.username: user_holds_permission(u, perm) for u in everyone}
+
+    expected = {u.username: User.objects.get(pk=u.pk).has_perm(perm) for u in everyone}
+    assert answers == expected
+    assert answers["direct"] and answers["super"]
+    assert not answers["nobody"] and not answers["inactive"]
+    assert len(users) >= 5 and any(answers[u.username] for u in users)
