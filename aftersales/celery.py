@@ -26,4 +26,9 @@ app.conf.beat_schedule = {
         "task": "intake.tasks.submissions_drain",
         "schedule": 30.0,
     },
+    # WeChat's safety net: kf events whose pull task was lost.
+    "intake-wechat-resync": {
+        "task": "intake.tasks.wechat_events_resync",
+        "schedule": 60.0,
+    },
 }

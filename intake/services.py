@@ -6,13 +6,13 @@ import logging
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.redis import redis_client
 from feedback.services import message_queue
 from intake.attachments import attachments_add
 from intake.models import Call, Submission
@@ -216,7 +216,7 @@ def submission_accept(
 
 # While submissions stream in, at most one drain task is published per window: each
 # request would otherwise pay for a Celery publish, and one drain registers them all.
-SUBMISSION_NUDGE_KEY = "intake:submissions:nudged"
+SUBMISSION_NUDGE_KEY = "aftersales:intake:submissions:nudged"
 SUBMISSION_NUDGE_SECONDS = 1
 # One drain's share; what is left waits for the next nudge or the sweep.
 SUBMISSION_DRAIN_MAX = 2000
@@ -226,7 +226,7 @@ def _submission_nudge() -> None:
     from intake.tasks import submissions_drain_task
 
     try:
-        if cache.add(SUBMISSION_NUDGE_KEY, 1, timeout=SUBMISSION_NUDGE_SECONDS):
+        if redis_client().set(SUBMISSION_NUDGE_KEY, 1, nx=True, ex=SUBMISSION_NUDGE_SECONDS):
             # No publish retries: the caller must not hang on a broker outage.
             submissions_drain_task.apply_async(retry=False)
     except Exception:
@@ -293,7 +293,7 @@ def submissions_drain(*, now: datetime | None = None) -> int:
     worked = 0
     for look in (1, 2):
         if look == 2:
-            cache.delete(SUBMISSION_NUDGE_KEY)
+            redis_client().delete(SUBMISSION_NUDGE_KEY)
         while worked < SUBMISSION_DRAIN_MAX and _submission_register_next(now=now):
             worked += 1
     return worked

@@ -43,3 +43,9 @@ def wechat_kf_sync(event_id: int) -> None:
 )
 def wechat_message_send(message_id: int) -> None:
     delivery.wechat_message_send(message_id=message_id)
+
+
+@shared_task(name="intake.tasks.wechat_events_resync", ignore_result=True)
+def wechat_events_resync() -> None:
+    """Every minute (beat): pull for accounts whose kf events lost their sync task."""
+    wechat_services.wechat_events_resync()

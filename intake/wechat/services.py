@@ -125,10 +125,36 @@ def wechat_kf_sync(
             break
     else:
         logger.warning("WeChat sync of %s stopped after %d pages", event.open_kfid, _page + 1)
-    WechatCallbackEvent.objects.filter(pk=event.pk, processed_at__isnull=True).update(
-        processed_at=now
-    )
+    # The pull started from the account's cursor, so it covered every earlier event too.
+    WechatCallbackEvent.objects.filter(
+        open_kfid=event.open_kfid, received_at__lte=event.received_at, processed_at__isnull=True
+    ).update(processed_at=now)
     return total
+
+
+# A sync task normally runs within a second of its callback; older unprocessed events
+# lost theirs (Redis was down, a worker died past its retries).
+RESYNC_AFTER = timedelta(minutes=1)
+
+
+def wechat_events_resync(*, now: datetime | None = None) -> int:
+    """The safety net (beat): pull again for each account whose latest kf event is
+    unprocessed; one sync per account covers all its events (the cursor is per account)."""
+    now = now or timezone.now()
+    latest = (
+        WechatCallbackEvent.objects.filter(
+            event=KF_EVENT,
+            processed_at__isnull=True,
+            received_at__lte=now - RESYNC_AFTER,
+        )
+        .order_by("open_kfid", "-received_at")
+        .distinct("open_kfid")
+        .values_list("pk", flat=True)
+    )
+    ids = list(latest)
+    for event_id in ids:
+        _enqueue_sync(event_id)
+    return len(ids)
 
 
 def _sync_page(

@@ -5,11 +5,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.core.cache import cache
 from django.db import connection
 from django.urls import reverse
 
 from aftersales.celery import app
+from aftersales.redis import redis_client
 from feedback.models import CustomerMessage
 from intake.models import Submission
 from intake.services import (
@@ -28,9 +28,9 @@ NOW = datetime(2026, 11, 22, 2, 30, tzinfo=UTC)  # 10:30 in Shanghai
 
 @pytest.fixture(autouse=True)
 def _nudge_window_open():
-    cache.delete(SUBMISSION_NUDGE_KEY)
+    redis_client().delete(SUBMISSION_NUDGE_KEY)
     yield
-    cache.delete(SUBMISSION_NUDGE_KEY)
+    redis_client().delete(SUBMISSION_NUDGE_KEY)
 
 
 def test_accepted_is_202_with_a_reserved_number_and_registered_under_it(api_as, agent):
@@ -147,7 +147,7 @@ def test_commit_nudges_once_per_window_and_the_drain_reopens_it(
     try:
         callbacks[0]()  # opens the window, publishes (eagerly runs) a drain: registers both
         assert Ticket.objects.count() == 2
-        cache.add(SUBMISSION_NUDGE_KEY, 1, timeout=60)  # a window some other commit opened
+        redis_client().set(SUBMISSION_NUDGE_KEY, 1, ex=60)  # a window some other commit opened
         submission_accept(complaint=Complaint(**payload(external_ref="c")), actor=agent)
         callbacks[1]()  # window shut: publishes nothing
         assert Ticket.objects.count() == 2
@@ -155,7 +155,7 @@ def test_commit_nudges_once_per_window_and_the_drain_reopens_it(
     finally:
         app.conf.task_always_eager = False
     assert Ticket.objects.count() == 3
-    assert cache.get(SUBMISSION_NUDGE_KEY) is None
+    assert redis_client().get(SUBMISSION_NUDGE_KEY) is None
 
 
 @pytest.mark.django_db(transaction=True)

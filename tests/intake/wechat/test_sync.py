@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
+from django.utils import timezone
 
 from intake.models import (
     WechatCallbackEvent,
@@ -14,8 +15,10 @@ from intake.models import (
 )
 from intake.wechat.client import WechatApiError, WechatClient
 from intake.wechat.crypto import timestamp_fresh
+from intake.wechat.services import wechat_events_resync
 from tests.intake.wechat.fake_api import OPEN_KFID
 from tests.intake.wechat.helpers import Customer
+from tests.intake.wechat.test_callback import post
 from tests.intake.wechat.wechat_server import kf_event_xml
 
 pytestmark = pytest.mark.django_db
@@ -200,3 +203,23 @@ def test_wechat_models_are_read_only_in_the_admin_and_the_admin_role_may_view_th
     for model in ("wechatconversation", "wechatmessage", "wechatsynccursor"):
         assert client.get(f"/admin/intake/{model}/").status_code == 200
         assert client.get(f"/admin/intake/{model}/add/").status_code == 403
+
+
+def test_events_whose_pull_was_lost_are_pulled_by_the_resync(
+    client, wechat, wechat_api, eager_celery
+):
+    """The callback stored two events but their tasks never ran (no commit hooks here,
+    as when Redis was down): a minute later the sweep pulls once for the account."""
+    wechat_api.add_text("洗衣机漏水", external_userid="lost-task")
+    assert post(client, wechat, kf_event_xml(token="t1")).status_code == 200
+    assert post(client, wechat, kf_event_xml(token="t2")).status_code == 200
+    assert wechat_api.sync_requests == []
+    later = timezone.now() + timedelta(minutes=2)
+
+    assert wechat_events_resync(now=timezone.now()) == 0  # too fresh: their tasks may run yet
+    assert wechat_events_resync(now=later) == 1
+
+    assert len(wechat_api.sync_requests) == 1
+    assert WechatMessage.objects.filter(direction="in").count() == 1
+    assert not WechatCallbackEvent.objects.filter(processed_at__isnull=True).exists()
+    assert wechat_events_resync(now=later) == 0
