@@ -1,9 +1,12 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from aftersales.admin import ReadOnlyAdmin
 from intake.models import (
     WechatCallbackEvent,
     WechatConversation,
+    WechatCredentials,
     WechatMessage,
     WechatSyncCursor,
 )
@@ -58,3 +61,43 @@ class WechatMessageAdmin(ReadOnlyAdmin):
     list_select_related = ("conversation", "ticket", "author")
     date_hierarchy = "at"
     ordering = ("-at",)
+
+
+SECRET_FIELDS = ("token", "aes_key", "secret")
+
+
+class WechatCredentialsForm(forms.ModelForm):
+    """Secrets are never echoed back into the page: an empty box keeps the stored value."""
+
+    clear = forms.BooleanField(
+        label=_("Clear every override (use the environment's values)"), required=False
+    )
+
+    class Meta:
+        model = WechatCredentials
+        fields = ("corp_id", "token", "aes_key", "secret")
+        widgets = {name: forms.PasswordInput(render_value=False) for name in SECRET_FIELDS}
+        help_texts = {name: _("Leave empty to keep the stored value.") for name in SECRET_FIELDS}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("clear"):
+            return {**data, **dict.fromkeys(("corp_id", *SECRET_FIELDS), "")}
+        for name in SECRET_FIELDS:
+            if not data.get(name):
+                data[name] = getattr(self.instance, name, "")
+        return data
+
+
+@admin.register(WechatCredentials)
+class WechatCredentialsAdmin(admin.ModelAdmin):
+    """One row overriding WECHAT_WORK_*: rotate a token or key without a restart."""
+
+    form = WechatCredentialsForm
+    list_display = ("__str__", "corp_id", "updated_at")
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not WechatCredentials.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -3,9 +3,11 @@
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from intake.wechat.crypto import aes_key_valid
 from tickets.models import Ticket
 
 
@@ -325,3 +327,35 @@ class WechatMessage(models.Model):
 
     def __str__(self) -> str:
         return self.msgid
+
+
+class WechatCredentials(models.Model):
+    """Admin's override of the WECHAT_WORK_* environment settings, field by field.
+
+    An empty field keeps the environment's value, so a deployment can live on environment
+    variables alone and an administrator can still rotate a token or key without a restart.
+    At most one row: the primary key is fixed at 1.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    corp_id = models.CharField(_("corp id"), max_length=64, blank=True)
+    token = models.CharField(_("callback token"), max_length=64, blank=True)
+    aes_key = models.CharField(_("EncodingAESKey"), max_length=43, blank=True)
+    secret = models.CharField(_("customer-service secret"), max_length=128, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("WeChat Work credentials")
+        verbose_name_plural = _("WeChat Work credentials")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="wechat_credentials_single_row")
+        ]
+
+    def __str__(self) -> str:
+        return str(_("WeChat Work credentials"))
+
+    def clean(self) -> None:
+        if self.aes_key and not aes_key_valid(self.aes_key):
+            raise ValidationError(
+                {"aes_key": _("The EncodingAESKey is 43 characters from WeChat Work's console.")}
+            )

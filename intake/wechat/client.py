@@ -41,12 +41,15 @@ class SyncPage:
 
 
 class WechatClient:
-    """Reads the credentials and base URL from settings when built (a test override applies)."""
+    """Reads the credentials (admin's over the environment's) and base URL when built."""
 
     def __init__(self) -> None:
+        from intake.wechat.selectors import wechat_credentials
+
+        credentials = wechat_credentials()
         self.base = settings.WECHAT_WORK_API_BASE.rstrip("/")
-        self.corp_id = settings.WECHAT_WORK_CORP_ID
-        self.secret = settings.WECHAT_WORK_SECRET
+        self.corp_id = credentials.corp_id
+        self.secret = credentials.secret
         self.timeout = settings.WECHAT_WORK_HTTP_TIMEOUT_SECONDS
         # One cache entry per (host, corp, secret): a new secret never gets the old token.
         digest = hashlib.sha256(f"{self.base}|{self.corp_id}|{self.secret}".encode()).hexdigest()

@@ -46,6 +46,14 @@ def aes_key(encoding_aes_key: str) -> bytes:
     return key
 
 
+def aes_key_valid(encoding_aes_key: str) -> bool:
+    try:
+        aes_key(encoding_aes_key)
+    except WechatCryptoError:
+        return False
+    return True
+
+
 def signature(*, token: str, timestamp: str, nonce: str, encrypted: str) -> str:
     joined = "".join(sorted([token, timestamp, nonce, encrypted]))
     # SHA-1 is WeChat's choice, not ours: the protocol fixes it.

@@ -5,10 +5,43 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db.models import Subquery
 
-from intake.models import REPLY_WINDOW_MESSAGES, WechatConversation, WechatMessage
+from intake.models import (
+    REPLY_WINDOW_MESSAGES,
+    WechatConversation,
+    WechatCredentials,
+    WechatMessage,
+)
 from tickets.models import Ticket
+
+
+@dataclass(frozen=True)
+class Credentials:
+    corp_id: str
+    token: str
+    aes_key: str
+    secret: str
+
+    @property
+    def callback_ready(self) -> bool:
+        return bool(self.corp_id and self.token and self.aes_key)
+
+
+def wechat_credentials() -> Credentials:
+    """The environment's WECHAT_WORK_* settings, each overridden by admin's non-empty field.
+
+    One small query per call: callbacks and API calls are rare enough, and a key rotated in
+    admin takes effect on the next request in every process.
+    """
+    row = WechatCredentials.objects.filter(pk=1).first()
+    return Credentials(
+        corp_id=(row and row.corp_id) or settings.WECHAT_WORK_CORP_ID,
+        token=(row and row.token) or settings.WECHAT_WORK_TOKEN,
+        aes_key=(row and row.aes_key) or settings.WECHAT_WORK_AES_KEY,
+        secret=(row and row.secret) or settings.WECHAT_WORK_SECRET,
+    )
 
 
 def conversation_for_ticket(ticket: Ticket, *, lock: bool = False) -> WechatConversation | None:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from intake.wechat import crypto
 from intake.wechat.envelope import EnvelopeError, inner_message, outer_encrypt
+from intake.wechat.selectors import wechat_credentials
 from intake.wechat.services import wechat_callback_event_record
 
 logger = logging.getLogger(__name__)
@@ -31,9 +32,10 @@ def _text(body: str, status: int = 200) -> HttpResponse:
 def callback(request: HttpRequest) -> HttpResponse:
     """Answer within WeChat's 5 s: verify, decrypt, store; the work itself comes later."""
     now = timezone.now()
-    corp_id, token = settings.WECHAT_WORK_CORP_ID, settings.WECHAT_WORK_TOKEN
-    if not (corp_id and token and settings.WECHAT_WORK_AES_KEY):
+    credentials = wechat_credentials()
+    if not credentials.callback_ready:
         return _text(_("WeChat Work is not configured."), status=503)
+    corp_id, token = credentials.corp_id, credentials.token
     params = {name: request.GET.get(name, "") for name in _QUERY}
     if not all(params.values()):
         return _text(_("Missing callback parameters."), status=400)
@@ -62,9 +64,7 @@ def callback(request: HttpRequest) -> HttpResponse:
             # Signed but old (or from the future): a replay, refused like a forgery.
             logger.warning("WeChat callback with a stale timestamp refused")
             return _text(_("Stale timestamp."), status=403)
-        plain = crypto.decrypt(
-            encrypted=encrypted, key=settings.WECHAT_WORK_AES_KEY, receive_id=corp_id
-        )
+        plain = crypto.decrypt(encrypted=encrypted, key=credentials.aes_key, receive_id=corp_id)
         if request.method == "GET":
             return _text(plain)
         message = inner_message(plain)
