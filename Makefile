@@ -39,7 +39,9 @@ test: install lint
 
 # Benchmarks: figures as ratios against a baseline measured in the same run (bench/README.md).
 bench: install
-	$(EMBEDDED) --var var/bench -- $(PY) bench/intake_throughput.py
+	$(EMBEDDED) --var var/bench -- sh -c '\
+	  $(PY) bench/intake_throughput.py && \
+	  $(PY) bench/sla_sweep.py'
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -31,4 +31,17 @@ app.conf.beat_schedule = {
         "task": "intake.tasks.wechat_events_resync",
         "schedule": 60.0,
     },
+    # SLA enforcement: warnings, breaches, progress updates, callbacks due in Postgres.
+    # A tick older than its period is dropped: the next one sweeps the same rows.
+    "sla-tick": {
+        "task": "sla.tasks.sla_tick",
+        "schedule": 30.0,
+        "options": {"expires": 30.0},
+    },
+    # The managers' SLA dashboard figures, fresh each minute (sla.dashboard).
+    "sla-dashboard-warm": {
+        "task": "sla.tasks.dashboard_warm",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
 }

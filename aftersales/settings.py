@@ -152,6 +152,7 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     # Front-end packages come from npm (package.json + package-lock.json), never copied in.
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("vendor/echarts", BASE_DIR / "node_modules" / "echarts" / "dist"),
 ]
 # Serve straight from the finders so `make run` needs no collectstatic; the Docker image
 # collects at build time and WhiteNoise serves that copy.
@@ -210,6 +211,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Beat schedules are defined in one place: aftersales/celery.py.
 BEAT_HEARTBEAT_SECONDS = env_int("BEAT_HEARTBEAT_SECONDS", 30)
+
+# SLA business clock: office hours (HH:MM, Asia/Shanghai) on working days; checked at start-up
+# by sla.apps. The satisfaction callback is due this many working days after resolution.
+SLA_OFFICE_OPENS = env_str("SLA_OFFICE_OPENS", "09:00")
+SLA_OFFICE_CLOSES = env_str("SLA_OFFICE_CLOSES", "18:00")
+SLA_CALLBACK_WORKING_DAYS = env_int("SLA_CALLBACK_WORKING_DAYS", 3)
 
 LOGGING = {
     "version": 1,

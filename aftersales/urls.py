@@ -8,12 +8,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from aftersales import views
 from aftersales.api import PingApi
+from sla.api import SlaPreviewApi
 
 admin.site.site_header = admin.site.site_title = _("After-sales service administration")
 admin.site.index_title = _("Products, tags, teams, stores and users")
 
 api_v1 = [
     path("ping/", PingApi.as_view(), name="api-ping"),
+    path("sla/preview/", SlaPreviewApi.as_view(), name="api-sla-preview"),
     path("", include("tickets.api_urls")),
 ]
 
@@ -26,6 +28,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("tickets/", include("tickets.urls")),
     path("feedback/", include("feedback.urls")),
+    path("sla/", include("sla.urls")),
     path("", include("intake.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

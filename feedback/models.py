@@ -110,3 +110,41 @@ class MessageTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class CallbackTask(models.Model):
+    """The satisfaction callback (回访) of one resolution, due 3 working days after it.
+
+    The SLA sweep creates it when it falls due; the feedback issue works it (call, score, a
+    second handling below 4). One per (ticket, due time): a reopened ticket's next
+    resolution gets its own.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="callback_tasks"
+    )
+    due_at = models.DateTimeField(_("due at"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("satisfaction callback")
+        verbose_name_plural = _("satisfaction callbacks")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "due_at"], name="callback_task_once_per_resolution"
+            ),
+        ]
+        indexes = [
+            # The callers' queue: open callbacks, earliest due first.
+            models.Index(fields=["status", "due_at"], name="callback_task_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.due_at:%Y-%m-%d}"

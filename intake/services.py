@@ -18,6 +18,7 @@ from intake.attachments import attachments_add
 from intake.models import Call, Submission
 from intake.triage import TriageInput, triage
 from sla.policy import deadlines_for
+from sla.services import sla_columns
 from tickets.models import (
     OPEN_STATUSES,
     Customer,
@@ -375,8 +376,7 @@ def _create(
         team=team,
         registered_by=actor,
         received_at=received_at,
-        first_contact_due_at=deadlines.first_contact_due_at,
-        resolve_due_at=deadlines.resolve_due_at,
+        **sla_columns(deadlines),
     )
     TicketTag.objects.bulk_create(
         TicketTag(ticket=ticket, tag=tag, source=decision.tag_source, state=decision.tag_state)

@@ -1,6 +1,9 @@
 """The named cast that makes permission tests cheap: one user per role, two teams, two stores."""
 
+import importlib
+
 import pytest
+from django.apps import apps as django_apps
 from rest_framework.test import APIClient
 
 from tests.tickets.factories import StoreFactory, TeamFactory, TicketFactory, UserFactory
@@ -94,3 +97,10 @@ def api_as(api):
         return api
 
     return login
+
+
+@pytest.fixture
+def role_groups_after_flush(transactional_db):
+    """Transactional tests flush the database, groups from migration 0003 included: make the
+    roles again for a test that commits (and so runs after such a flush)."""
+    importlib.import_module("tickets.migrations.0003_roles").create_roles(django_apps, None)

@@ -364,6 +364,29 @@ class Ticket(models.Model):
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    # What the SLA sweep (sla.services.sla_sweep) keeps besides the due times: when the owner
+    # is warned (80 % of a target, on the target's own clock), and what it has already done.
+    # The markers are facts that make a rerun a no-op; a reopen or a tier change clears them.
+    first_contact_warn_at = models.DateTimeField(
+        _("first contact warning at"), null=True, blank=True
+    )
+    resolve_warn_at = models.DateTimeField(_("resolution warning at"), null=True, blank=True)
+    first_contact_warned_at = models.DateTimeField(
+        _("owner warned of first contact at"), null=True, blank=True
+    )
+    resolve_warned_at = models.DateTimeField(
+        _("owner warned of resolution at"), null=True, blank=True
+    )
+    first_contact_breached_at = models.DateTimeField(
+        _("first contact breached at"), null=True, blank=True
+    )
+    resolve_breached_at = models.DateTimeField(_("resolution breached at"), null=True, blank=True)
+    callback_queued_at = models.DateTimeField(_("callback task created at"), null=True, blank=True)
+    # Waiting on the customer stops every clock; resuming pushes the due times back.
+    paused_at = models.DateTimeField(_("paused since"), null=True, blank=True)
+    paused_seconds = models.PositiveIntegerField(_("time paused (seconds)"), default=0)
+    # The earliest checkpoint the sweep has yet to act on (sla_next_check); NULL: none.
+    sla_next_check_at = models.DateTimeField(_("next SLA check at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("ticket")
@@ -388,6 +411,15 @@ class Ticket(models.Model):
             models.Index(fields=["store", "status"], name="ticket_store_status"),
             # The caller's history on intake.
             models.Index(fields=["customer", "-received_at"], name="ticket_customer_received"),
+            # Reports by receipt window (the SLA dashboard's 30 days, its daily trend).
+            models.Index(fields=["received_at"], name="ticket_received"),
+            # The SLA sweep: WHERE sla_next_check_at <= now. Partial, so it holds only tickets
+            # with a pending checkpoint and the sweep's cost follows the due rows, not open ones.
+            models.Index(
+                fields=["sla_next_check_at"],
+                name="ticket_sla_next_check",
+                condition=Q(sla_next_check_at__isnull=False),
+            ),
         ]
         permissions = [
             ("view_all_tickets", _("Can see every ticket")),
@@ -414,6 +446,29 @@ class Ticket(models.Model):
     def has_unknown_product(self) -> bool:
         """The customer named a model we do not know: an agent must link the product."""
         return self.product_id is None and bool(self.product_model_text)
+
+    def sla_target_pending(self, target: str) -> bool:
+        """Whether a target ("first_contact" or "resolve") is still to be met."""
+        if self.status not in OPEN_STATUSES:
+            return False
+        return target != "first_contact" or self.first_contacted_at is None
+
+    def sla_next_check(self) -> datetime | None:
+        """The earliest checkpoint still to act on: a warning, a breach, a progress update or
+        the satisfaction callback. None while paused (no clock runs) or when nothing is left."""
+        if self.paused_at is not None:
+            return None
+        pending: list[datetime | None] = []
+        if self.status == self.Status.RESOLVED and self.callback_queued_at is None:
+            pending.append(self.callback_due_at)
+        for target in SLA_TARGETS:
+            if self.sla_target_pending(target) and not getattr(self, f"{target}_breached_at"):
+                pending.append(getattr(self, f"{target}_due_at"))
+                if not getattr(self, f"{target}_warned_at"):
+                    pending.append(getattr(self, f"{target}_warn_at"))
+        if self.status in OPEN_STATUSES:
+            pending.append(self.next_progress_due_at)
+        return min((moment for moment in pending if moment is not None), default=None)
 
     def is_overdue(self, now: datetime) -> bool:
         due = self.next_due_at
@@ -508,6 +563,12 @@ class TicketEvent(models.Model):
         CALL = "call", _("logged a call")
         ATTACHMENT_ADDED = "attachment_added", _("attached a file")
         TAG_REVIEWED = "tag_reviewed", _("reviewed a tag")
+        SLA_WARNED = "sla_warned", _("warned the owner of a deadline")
+        SLA_BREACHED = "sla_breached", _("escalated a missed deadline")
+        PROGRESS_DUE = "progress_due", _("reminded the owner of a progress update")
+        CALLBACK_DUE = "callback_due", _("created the satisfaction callback")
+        TIER_CHANGED = "tier_changed", _("changed the tier")
+        DEADLINE_EXTENDED = "deadline_extended", _("extended a deadline")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
@@ -552,3 +613,6 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     S.REOPENED: frozenset({S.IN_PROGRESS}),
 }
 OPEN_STATUSES = frozenset(set(S.values) - {S.RESOLVED, S.CLOSED})
+# The targets the SLA sweep enforces; each has <target>_due_at, _warn_at, _warned_at and
+# _breached_at columns on Ticket.
+SLA_TARGETS = ("first_contact", "resolve")

@@ -78,7 +78,9 @@ def ticket_transition(
     2. Lock the row and re-read its status; repeating the current status is a no-op.
        The fresh, locked instance is returned; the one passed in is not updated.
     3. Refuse anything ALLOWED_TRANSITIONS does not list (IllegalTransition → HTTP 409).
-    4. Save status and milestone with update_fields, and write the event, in one transaction.
+    4. Let sla.services.sla_on_transition move the clocks (pause, resume, resolve, reopen).
+    5. Save status, milestone and clocks with update_fields, and write the event, in one
+       transaction.
     """
     now = now or timezone.now()
     if to_status not in Ticket.Status.values:
@@ -102,7 +104,16 @@ def ticket_transition(
         locked.reopen_count += 1
         locked.resolved_at = None
         fields += ["reopen_count", "resolved_at"]
-    locked.save(update_fields=fields)
+    # Imported here: sla.services builds on this module (events, the outbox).
+    from sla.services import sla_on_transition
+
+    sla_fields, sla_record = sla_on_transition(
+        ticket=locked, from_status=from_status, to_status=to_status, now=now
+    )
+    locked.save(update_fields=fields + sla_fields)
+    payload = {"note": note} if note else {}
+    if sla_record:
+        payload["sla"] = sla_record
     ticket_event_write(
         ticket=locked,
         verb=TicketEvent.Verb.TRANSITIONED,
@@ -110,7 +121,7 @@ def ticket_transition(
         at=now,
         from_status=from_status,
         to_status=to_status,
-        payload={"note": note} if note else {},
+        payload=payload,
     )
     return locked
 

@@ -65,16 +65,22 @@ def _too_many(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/web/too_many.html", status=429)
 
 
-def _triage_url() -> str:
-    # The triage endpoint powers the live hints; without it the form simply shows none.
+def _api_url(name: str) -> str:
+    # The triage endpoint powers the live hints, the SLA preview the contact-time hint;
+    # without them the form simply shows none.
     try:
-        return reverse("api-triage")
+        return reverse(name)
     except NoReverseMatch:
         return ""
 
 
 def _form_page(request, form, *, status: int = 200, expired: bool = False) -> HttpResponse:
-    context = {"form": form, "triage_url": _triage_url(), "expired": expired}
+    context = {
+        "form": form,
+        "triage_url": _api_url("api-triage"),
+        "sla_preview_url": _api_url("api-sla-preview"),
+        "expired": expired,
+    }
     return render(request, "intake/web/form.html", context, status=status)
 
 

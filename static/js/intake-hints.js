@@ -11,6 +11,10 @@
   const textFields = ["description", "scene", "symptom", "tried", "product_model"];
   let timer = null;
   let latest = 0;
+  // The contact-time hint: the SLA preview for the tier triage sees in the description.
+  const contactHint = document.getElementById("contact-hint");
+  const previewUrl = form.dataset.slaPreviewUrl || "";
+  let previewed = { tier: "", at: 0 };
 
   function body() {
     const data = {};
@@ -49,6 +53,28 @@
     box.hidden = list.children.length === 0;
   }
 
+  async function showContactTime(tier) {
+    if (!contactHint || !previewUrl || !tier) return;
+    // Ask again only when the tier changes, or a minute later (the promise moves with now).
+    if (tier === previewed.tier && Date.now() - previewed.at < 60000) return;
+    previewed = { tier: tier, at: Date.now() };
+    try {
+      const response = await fetch(`${previewUrl}?tier=${encodeURIComponent(tier)}`, {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      });
+      if (!response.ok) return;
+      const due = (await response.json()).first_contact_due_at || "";
+      // Shanghai time with its +08:00 offset: show the wall time as written, whatever the
+      // browser's own time zone.
+      if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(due)) return;
+      contactHint.querySelector("strong").textContent = `${due.slice(0, 10)} ${due.slice(11, 16)}`;
+      contactHint.hidden = false;
+    } catch (error) {
+      // No hint: the result page still shows the time after submitting.
+    }
+  }
+
   async function ask() {
     const data = body();
     if (!data.description) return show([]);
@@ -63,7 +89,9 @@
       if (!response.ok) return;
       const result = await response.json();
       // An older answer arriving after a newer question is dropped.
-      if (mine === latest) show(Array.isArray(result.missing) ? result.missing : []);
+      if (mine !== latest) return;
+      show(Array.isArray(result.missing) ? result.missing : []);
+      showContactTime(typeof result.tier === "string" ? result.tier : "");
     } catch (error) {
       // Offline or endpoint missing: no hints.
     }

@@ -1,11 +1,9 @@
 """A real browser: Playwright driving Debian's Chromium (never a downloaded one)."""
 
-import importlib
 import os
 import shutil
 
 import pytest
-from django.apps import apps
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
@@ -39,9 +37,8 @@ def browser():
 
 
 @pytest.fixture(autouse=True)
-def role_groups(transactional_db):
+def role_groups(role_groups_after_flush):
     """The flush after each committing test empties the groups that migration 0003 made."""
-    importlib.import_module("tickets.migrations.0003_roles").create_roles(apps, None)
 
 
 @pytest.fixture

@@ -86,9 +86,9 @@ def test_other_acknowledgements_promise_the_first_contact_due_time_in_shanghai(q
     ticket = quiet_ticket(tier=Ticket.Tier.L3)
     message = message_queue(ticket=ticket, kind=MessageKind.ACKNOWLEDGEMENT, now=NOW)
 
-    # Received 16:00 Shanghai time; the L3 placeholder policy gives 24 hours.
-    assert ticket.first_contact_due_at == NOW + timedelta(hours=24)
-    assert "售后专员将在11月23日 16:00前联系您" in message.body
+    # Received Sunday 16:00 Shanghai time; L3 gives one working day: Monday 09:00–18:00.
+    assert ticket.first_contact_due_at == NOW + timedelta(hours=26)
+    assert "售后专员将在11月23日 18:00前联系您" in message.body
     assert ticket.number in message.body
     assert message.template_key == "acknowledgement"
 
