@@ -16,15 +16,19 @@ def submissions_drain_task() -> None:
     services.submissions_drain()
 
 
-@shared_task(
-    name="intake.tasks.wechat_kf_sync",
-    ignore_result=True,
-    acks_late=True,  # explicit (also the global default): a lost worker's task is redone
-    autoretry_for=(WechatApiError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
-)
+# WeChat's API may fail for a while: retried with exponential backoff (up to 10 min apart);
+# acks_late (also the global default) redoes a task whose worker was lost.
+WECHAT_RETRY = {
+    "ignore_result": True,
+    "acks_late": True,
+    "autoretry_for": (WechatApiError,),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "max_retries": 8,
+}
+
+
+@shared_task(name="intake.tasks.wechat_kf_sync", **WECHAT_RETRY)
 def wechat_kf_sync(event_id: int) -> None:
     """Pull the messages a kf_msg_or_event announced; WeChat's errors retry with backoff."""
     event = WechatCallbackEvent.objects.filter(pk=event_id).first()
@@ -32,15 +36,7 @@ def wechat_kf_sync(event_id: int) -> None:
         wechat_services.wechat_kf_sync(event=event)
 
 
-@shared_task(
-    name="intake.tasks.wechat_message_send",
-    ignore_result=True,
-    acks_late=True,  # explicit (also the global default): a lost worker's task is redone
-    autoretry_for=(WechatApiError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
-)
+@shared_task(name="intake.tasks.wechat_message_send", **WECHAT_RETRY)
 def wechat_message_send(message_id: int) -> None:
     delivery.wechat_message_send(message_id=message_id)
 
