@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0009_ticket_sla_sweep_columns'),
+        ("tickets", "0009_ticket_sla_sweep_columns"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['received_at'], name='ticket_received'),
+            model_name="ticket",
+            index=models.Index(fields=["received_at"], name="ticket_received"),
         ),
     ]
