@@ -22,7 +22,8 @@ def office_hours(settings):
 
 
 @pytest.fixture
-def english(client):
-    """Admin pages in English, so assertions read the msgids."""
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+def english(client, admin_client):
+    """Pages in English (the language switcher's cookie), so assertions read the msgids."""
+    for each in (client, admin_client):
+        each.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client

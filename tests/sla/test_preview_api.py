@@ -96,7 +96,7 @@ def test_bad_input_is_400_naming_the_parameter(anonymous, params, named):
 def test_a_naive_time_is_refused_with_a_reason(anonymous):
     response = preview(anonymous, tier="L3", received_at="2026-10-01T10:00:00")
 
-    assert "offset" in response.json()["received_at"][0]
+    assert "+08:00" in response.json()["received_at"][0]  # the offset it asks for
 
 
 def test_anonymous_callers_are_throttled(anonymous):
