@@ -41,7 +41,8 @@ test: install lint
 bench: install
 	$(EMBEDDED) --var var/bench -- sh -c '\
 	  $(PY) bench/intake_throughput.py && \
-	  $(PY) bench/sla_sweep.py'
+	  $(PY) bench/sla_sweep.py && \
+	  $(PY) bench/queue_page.py'
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -2,16 +2,37 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import uuid4
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from tickets import masking
+
+# Sorts tickets with no pending milestone after every real due time.
+NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def due_key_expression() -> Coalesce:
+    """The nearest unmet SLA milestone (as Ticket.next_due_at), never null.
+
+    One definition for the list's ORDER BY and the index that serves it: PostgreSQL uses an
+    expression index only when the query's expression is the same one.
+    """
+    return Coalesce(
+        Case(
+            When(status="closed", then=Value(None)),
+            When(status="resolved", then=F("callback_due_at")),
+            When(first_contacted_at__isnull=True, then=F("first_contact_due_at")),
+            default=F("resolve_due_at"),
+        ),
+        Value(NO_DUE),
+    )
 
 
 class Team(models.Model):
@@ -411,6 +432,10 @@ class Ticket(models.Model):
             models.Index(fields=["store", "status"], name="ticket_store_status"),
             # The caller's history on intake.
             models.Index(fields=["customer", "-received_at"], name="ticket_customer_received"),
+            # The queues' keyset pages: ORDER BY due_key, id (tickets.selectors.ticket_queue_page)
+            # for "All", "My team" and "Breaching soon", and "My tickets" by owner first.
+            models.Index(due_key_expression(), F("id"), name="ticket_due_key"),
+            models.Index(F("owner"), due_key_expression(), F("id"), name="ticket_owner_due_key"),
             # Reports by receipt window (the SLA dashboard's 30 days, its daily trend).
             models.Index(fields=["received_at"], name="ticket_received"),
             # The SLA sweep: WHERE sla_next_check_at <= now. Partial, so it holds only tickets
@@ -616,3 +641,28 @@ OPEN_STATUSES = frozenset(set(S.values) - {S.RESOLVED, S.CLOSED})
 # The targets the SLA sweep enforces; each has <target>_due_at, _warn_at, _warned_at and
 # _breached_at columns on Ticket.
 SLA_TARGETS = ("first_contact", "resolve")
+
+
+class SavedFilter(models.Model):
+    """A user's named query string for the ticket list, shown as one more queue tab."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="saved_filters",
+    )
+    name = models.CharField(_("name"), max_length=40)
+    query = models.CharField(_("query"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("saved filter")
+        verbose_name_plural = _("saved filters")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="saved_filter_unique_name")
+        ]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
-from tickets.models import Ticket, TicketEvent, TicketTag, User
-
-# Sorts tickets with no pending milestone after every real due time.
-NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)
+from tickets.models import (
+    OPEN_STATUSES,
+    SavedFilter,
+    Ticket,
+    TicketEvent,
+    TicketTag,
+    User,
+    due_key_expression,
+)
 
 
 def user_holds_permission(user: User, perm: str) -> bool:
@@ -77,17 +84,7 @@ def ticket_visible_to(*, user: User) -> QuerySet[Ticket]:
 
 def with_due_key(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """Annotate ``due_key``: the nearest unmet SLA milestone (as Ticket.next_due_at), never null."""
-    return queryset.annotate(
-        due_key=Coalesce(
-            Case(
-                When(status=Ticket.Status.CLOSED, then=Value(None)),
-                When(status=Ticket.Status.RESOLVED, then=F("callback_due_at")),
-                When(first_contacted_at__isnull=True, then=F("first_contact_due_at")),
-                default=F("resolve_due_at"),
-            ),
-            Value(NO_DUE),
-        )
-    )
+    return queryset.annotate(due_key=due_key_expression())
 
 
 def tags_prefetch() -> Prefetch:
@@ -102,6 +99,118 @@ def ticket_list_for_user(*, user: User) -> QuerySet[Ticket]:
         .select_related("customer", "product", "team", "owner", "store")
         .prefetch_related(tags_prefetch())
     )
+
+
+# "Breaching soon": open, and the next due time is within this window or already past.
+BREACHING_SOON_WINDOW = timedelta(hours=2)
+QUEUE_PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class Queue:
+    """A tab on the ticket list: a named filter on top of what the user may see."""
+
+    key: str
+    label: str
+    hint: str
+    shortcut: str = ""
+    # Work queues show open tickets unless the user filters by status.
+    open_by_default: bool = True
+
+
+QUEUES: dict[str, Queue] = {
+    queue.key: queue
+    for queue in (
+        Queue("mine", _("My tickets"), _("Open tickets you own."), "m"),
+        Queue("team", _("My team"), _("Open tickets of your teams."), "t"),
+        Queue("unassigned", _("Unassigned"), _("Open tickets nobody owns yet."), "u"),
+        Queue(
+            "breaching",
+            _("Breaching soon"),
+            _("Open tickets whose next due time is within 2 hours or already past."),
+            "b",
+        ),
+        Queue("all", _("All I can see"), _("Every ticket you may see."), "a", False),
+    )
+}
+DEFAULT_QUEUE = "all"
+
+
+def queue_get(key: str | None) -> Queue:
+    """The queue a request names; an unknown or missing key is the default queue."""
+    return QUEUES.get(key or "", QUEUES[DEFAULT_QUEUE])
+
+
+def ticket_queue(
+    *, user: User, queue: Queue, now: datetime, open_only: bool = True
+) -> QuerySet[Ticket]:
+    """The queue's tickets within the user's visibility, with due_key, unordered."""
+    tickets = ticket_list_for_user(user=user)
+    if queue.key == "mine":
+        tickets = tickets.filter(owner_id=user.pk)
+    elif queue.key == "team":
+        tickets = tickets.filter(team__in=user.teams.values("pk"))
+    elif queue.key == "unassigned":
+        return tickets.filter(owner__isnull=True, status__in=OPEN_STATUSES)
+    elif queue.key == "breaching":
+        return tickets.filter(status__in=OPEN_STATUSES, due_key__lte=now + BREACHING_SOON_WINDOW)
+    if queue.open_by_default and open_only:
+        tickets = tickets.filter(status__in=OPEN_STATUSES)
+    return tickets
+
+
+@dataclass(frozen=True)
+class KeysetPage:
+    """One page of a list ordered by (due_key, id); no COUNT(*), so its cost is the page's."""
+
+    object_list: list[Ticket]
+    next_cursor: str | None
+    is_first: bool
+
+    def __iter__(self) -> Iterator[Ticket]:
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_cursor is not None
+
+
+def _cursor_encode(ticket: Ticket) -> str:
+    return f"{ticket.due_key.isoformat()}_{ticket.pk}"
+
+
+def _cursor_decode(cursor: str) -> tuple[datetime, int] | None:
+    due, _sep, pk = cursor.rpartition("_")
+    try:
+        moment, number = datetime.fromisoformat(due), int(pk)
+    except ValueError:
+        return None
+    return (moment, number) if moment.tzinfo is not None else None
+
+
+def ticket_queue_page(
+    *, tickets: QuerySet[Ticket], cursor: str | None, size: int = QUEUE_PAGE_SIZE
+) -> KeysetPage:
+    """The page after `cursor` (or the first): one query for the rows, one for their tags.
+
+    The `due_key >= d` bound lets PostgreSQL start the (due_key, id) index scan at the
+    cursor; the OR only settles ties on the same due time. An unreadable cursor is the
+    first page, as a stale bookmark should be.
+    """
+    position = _cursor_decode(cursor) if cursor else None
+    if position is not None:
+        due, pk = position
+        tickets = tickets.filter(due_key__gte=due).filter(Q(due_key__gt=due) | Q(pk__gt=pk))
+    rows = list(tickets.order_by("due_key", "id")[: size + 1])
+    next_cursor = _cursor_encode(rows[size - 1]) if len(rows) > size else None
+    return KeysetPage(object_list=rows[:size], next_cursor=next_cursor, is_first=position is None)
+
+
+def saved_filters_for_user(*, user: User) -> QuerySet[SavedFilter]:
+    return SavedFilter.objects.filter(user=user).order_by("name")
 
 
 def ticket_get_for_user(*, user: User, number: str) -> Ticket:

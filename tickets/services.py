@@ -11,7 +11,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tickets.errors import DomainError, IllegalTransition, PermissionDeniedError
-from tickets.models import ALLOWED_TRANSITIONS, Customer, Ticket, TicketEvent, TicketTag, User
+from tickets.models import (
+    ALLOWED_TRANSITIONS,
+    Customer,
+    SavedFilter,
+    Ticket,
+    TicketEvent,
+    TicketTag,
+    User,
+)
 
 NUMBER_SEQUENCE = "tickets_ticket_number_seq"
 
@@ -203,3 +211,18 @@ def ticket_tag_review(
         payload={"tag": str(locked.tag), "from": previous, "to": state, "source": locked.source},
     )
     return locked
+
+
+@transaction.atomic
+def saved_filter_create(*, user: User, name: str, query: str) -> SavedFilter:
+    """Keep the list's query under a name; a name already taken is a domain error."""
+    if SavedFilter.objects.filter(user=user, name=name).exists():
+        raise DomainError(_("You already have a saved filter with this name."))
+    return SavedFilter.objects.create(user=user, name=name, query=query)
+
+
+@transaction.atomic
+def saved_filter_delete(*, user: User, pk: int) -> bool:
+    """Delete one of the user's own saved filters; someone else's is never touched."""
+    deleted, _rows = SavedFilter.objects.filter(user=user, pk=pk).delete()
+    return deleted > 0

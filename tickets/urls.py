@@ -5,6 +5,9 @@ from tickets import views
 app_name = "tickets"
 urlpatterns = [
     path("", views.ticket_list, name="list"),
+    # Before "<str:number>/", which would otherwise take "saved-filters".
+    path("saved-filters/", views.saved_filter_create, name="saved_filter_create"),
+    path("saved-filters/<int:pk>/delete/", views.saved_filter_delete, name="saved_filter_delete"),
     path("<str:number>/", views.ticket_detail, name="detail"),
     path("<str:number>/transition/", views.ticket_transition, name="transition"),
     path("<str:number>/reveal/", views.customer_reveal, name="reveal"),

@@ -3,9 +3,9 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -15,7 +15,7 @@ from intake.wechat.selectors import wechat_thread_for_ticket
 from tickets import selectors, services
 from tickets.errors import DomainError, PermissionDeniedError
 from tickets.filters import TicketFilter
-from tickets.forms import TransitionForm
+from tickets.forms import SavedFilterForm, TransitionForm, non_empty
 from tickets.models import ALLOWED_TRANSITIONS, Ticket
 
 
@@ -26,17 +26,65 @@ def _ticket_or_404(request, number: str) -> Ticket:
         raise Http404 from None
 
 
+def _list_context(request, params: QueryDict) -> dict:
+    """The list page for a query: its queue, filters, one keyset page, the user's tabs."""
+    params = non_empty(params)
+    queue = selectors.queue_get(params.get("queue"))
+    tickets = selectors.ticket_queue(
+        user=request.user, queue=queue, now=timezone.now(), open_only=not params.getlist("status")
+    )
+    filters = TicketFilter(params, queryset=tickets)
+    page = selectors.ticket_queue_page(
+        tickets=filters.qs if filters.is_valid() else Ticket.objects.none(),
+        cursor=params.get("after"),
+    )
+    return {"filters": filters, "page": page, "queue": queue, "queues": selectors.QUEUES}
+
+
 @login_required
+@require_GET
 def ticket_list(request):
-    # The filter form's "All" option submits an empty value: it means no filter.
-    params = request.GET.copy()
-    for key in list(params):
-        params.setlist(key, [value for value in params.getlist(key) if value])
-    filters = TicketFilter(params, queryset=selectors.ticket_list_for_user(user=request.user))
-    tickets = filters.qs.order_by("due_key", "id") if filters.is_valid() else Ticket.objects.none()
-    page = Paginator(tickets, 25).get_page(request.GET.get("page"))
-    template = "tickets/partials/_list_rows.html" if request.htmx else "tickets/list.html"
-    return render(request, template, {"filters": filters, "page": page})
+    context = _list_context(request, request.GET)
+    if request.htmx:
+        return render(request, "tickets/partials/_list_rows.html", context)
+    return render(
+        request,
+        "tickets/list.html",
+        {
+            **context,
+            "saved_filters": selectors.saved_filters_for_user(user=request.user),
+            "save_form": SavedFilterForm(user=request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def saved_filter_create(request):
+    form = SavedFilterForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            saved = services.saved_filter_create(user=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error("name", str(exc))
+        else:
+            messages.success(request, _("Filter “%(name)s” saved.") % {"name": saved.name})
+            return redirect(f"{reverse('tickets:list')}?{saved.query}")
+    context = _list_context(request, QueryDict())
+    context |= {
+        "saved_filters": selectors.saved_filters_for_user(user=request.user),
+        "save_form": form,
+    }
+    return render(request, "tickets/list.html", context, status=400)
+
+
+@login_required
+@require_POST
+def saved_filter_delete(request, pk: int):
+    if not services.saved_filter_delete(user=request.user, pk=pk):
+        raise Http404
+    messages.success(request, _("Saved filter deleted."))
+    return redirect("tickets:list")
 
 
 def _detail_context(request, ticket: Ticket) -> dict:
