@@ -23,3 +23,18 @@ class IllegalTransition(DomainError):
 class PermissionDeniedError(DomainError):
     code = "permission_denied"
     http_status = 403
+
+
+class StaleTicket(DomainError):
+    """The form was filled in on a version of the ticket someone has changed since."""
+
+    code = "stale_ticket"
+    http_status = 409
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "Someone else changed this ticket a moment ago: look at its current state "
+                "and try again."
+            )
+        )

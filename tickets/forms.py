@@ -13,6 +13,8 @@ ALLOWED_QUERY_KEYS = frozenset({"queue", *TicketFilter.base_filters})
 class TransitionForm(forms.Form):
     to_status = forms.ChoiceField(label=_("New status"), choices=Ticket.Status.choices)
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+    # The version of the ticket the page showed: a change since then makes the post stale.
+    seen_updated_at = forms.DateTimeField(required=False, widget=forms.HiddenInput)
 
 
 class SavedFilterForm(forms.Form):

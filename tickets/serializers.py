@@ -81,6 +81,8 @@ class TicketOutputSerializer(serializers.ModelSerializer):
             "resolved_at",
             "closed_at",
             "reopen_count",
+            # Send it back as seen_updated_at on a transition: a change since then is a 409.
+            "updated_at",
         ]
 
 
@@ -95,6 +97,11 @@ class TicketEventOutputSerializer(serializers.ModelSerializer):
 class TransitionInputSerializer(serializers.Serializer):
     to_status = serializers.ChoiceField(choices=Ticket.Status.choices)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    seen_updated_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="The ticket's updated_at as you last read it: if it changed since, 409.",
+    )
 
 
 class RevealOutputSerializer(serializers.Serializer):

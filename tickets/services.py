@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tickets.errors import DomainError, IllegalTransition, PermissionDeniedError
+from tickets.errors import DomainError, IllegalTransition, PermissionDeniedError, StaleTicket
 from tickets.models import (
     ALLOWED_TRANSITIONS,
     Customer,
@@ -79,12 +79,15 @@ def ticket_transition(
     actor: User | None,
     note: str = "",
     now: datetime | None = None,
+    seen_updated_at: datetime | None = None,
 ) -> Ticket:
     """Move a ticket along its lifecycle.
 
     1. Check the actor may (None is the system itself, e.g. a Celery task).
     2. Lock the row and re-read its status; repeating the current status is a no-op.
        The fresh, locked instance is returned; the one passed in is not updated.
+       A caller that says which version it saw (`seen_updated_at`, a form's or an API
+       client's) and lost a race gets StaleTicket (HTTP 409), never a lost update.
     3. Refuse anything ALLOWED_TRANSITIONS does not list (IllegalTransition → HTTP 409).
     4. Let sla.services.sla_on_transition move the clocks (pause, resume, resolve, reopen).
     5. Save status, milestone and clocks with update_fields, and write the event, in one
@@ -99,6 +102,8 @@ def ticket_transition(
     from_status = locked.status
     if from_status == to_status:
         return locked
+    if seen_updated_at is not None and seen_updated_at != locked.updated_at:
+        raise StaleTicket()
     if to_status not in ALLOWED_TRANSITIONS[from_status]:
         raise IllegalTransition(from_status, to_status)
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from intake.wechat.delivery import wechat_agent_reply
 from intake.wechat.selectors import wechat_thread_for_ticket
 from tickets import selectors, services
-from tickets.errors import DomainError, PermissionDeniedError
+from tickets.errors import DomainError, PermissionDeniedError, StaleTicket
 from tickets.filters import TicketFilter
 from tickets.forms import SavedFilterForm, TransitionForm, non_empty
 from tickets.models import ALLOWED_TRANSITIONS, Ticket
@@ -119,6 +119,11 @@ def ticket_transition(request, number: str):
         )
     except PermissionDeniedError as exc:
         raise PermissionDenied(str(exc)) from exc
+    except StaleTicket as exc:
+        # Lost a race: the current state, with why, so the agent decides again (409).
+        messages.error(request, str(exc))
+        fresh = _ticket_or_404(request, number)
+        return render(request, "tickets/detail.html", _detail_context(request, fresh), status=409)
     except DomainError as exc:
         messages.error(request, str(exc))
     return redirect("tickets:detail", number=number)
