@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import signing
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 
 from intake.views.web import DONE_SALT
@@ -72,7 +72,12 @@ def test_a_double_clicked_confirmation_gives_one_ticket(client):
 
     assert Ticket.objects.count() == 1
     assert first.status_code == second.status_code == 302
-    assert first["Location"] == second["Location"]
+    # Both land on the one ticket's page (the signed token carries the second it was made).
+    done = [resolve(response["Location"]) for response in (first, second)]
+    assert {match.url_name for match in done} == {"web_done"}
+    tokens = [match.kwargs["token"] for match in done]
+    assert signing.loads(tokens[0], salt=DONE_SALT) == signing.loads(tokens[1], salt=DONE_SALT)
+    assert signing.loads(tokens[0], salt=DONE_SALT) == Ticket.objects.get().pk
 
 
 def test_editing_from_the_summary_returns_the_filled_form(client):
