@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import django
+from ticket_rows import tickets_insert
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = int(os.environ.get("BENCH_QUEUE_SMALL", "10000"))
@@ -41,22 +42,9 @@ def _setup():
     call_command("migrate", verbosity=0)
 
 
-def _literal(field, value):
-    """A Python default as a SQL literal, through the field's own adaptation."""
-    from django.db import connection
-
-    prepared = field.get_db_prep_save(value, connection)
-    with connection.cursor() as cursor:
-        return cursor.mogrify("%s", [prepared]).decode()
-
-
 def _fill(count: int, start: int, *, now, customer_id: int, team_ids, owner_id: int) -> None:
     """Insert `count` tickets: 10 teams, 1 in 50 owned by the agent, a fifth closed or
     resolved, first-contact due times from 2 h ago to ~7 days ahead (1 in 500 due soon)."""
-    from django.db import connection
-
-    from tickets.models import Ticket
-
     overrides = {
         "number": "'Q-' || lpad(g::text, 8, '0')",
         "channel": "'phone'",
@@ -78,28 +66,7 @@ def _fill(count: int, start: int, *, now, customer_id: int, team_ids, owner_id: 
             "CASE WHEN mod(g, 3) = 0 THEN NULL ELSE %(now)s - interval '1 day' END"
         ),
     }
-    columns, values = [], []
-    for field in Ticket._meta.concrete_fields:
-        if field.primary_key:
-            continue
-        columns.append(connection.ops.quote_name(field.column))
-        if field.name in overrides or field.attname in overrides:
-            values.append(overrides.get(field.attname, overrides.get(field.name)))
-        elif field.null:
-            values.append("NULL")
-        elif field.has_default():
-            values.append(_literal(field, field.get_default()))
-        elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            values.append("%(now)s")
-        else:
-            values.append("''")
-    sql = (
-        f"INSERT INTO {Ticket._meta.db_table} ({', '.join(columns)}) "
-        f"SELECT {', '.join(values)} FROM generate_series(%(start)s, %(stop)s) AS g"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {"now": now, "start": start, "stop": start + count - 1})
-        cursor.execute(f"ANALYZE {Ticket._meta.db_table}")
+    tickets_insert(count=count, start=start, now=now, overrides=overrides)
 
 
 def _users(team_ids):
