@@ -26,6 +26,16 @@ def team_aircon(db):
 
 
 @pytest.fixture
+def team_warehouse(db):
+    return TeamFactory(code="warehouse", name="配件仓库")
+
+
+@pytest.fixture
+def team_technical(db):
+    return TeamFactory(code="technical", name="技术支持部")
+
+
+@pytest.fixture
 def store_a(db):
     return StoreFactory(code="sh-xuhui", name="上海徐汇店")
 
@@ -48,6 +58,16 @@ def agent_other_team(team_aircon):
 @pytest.fixture
 def engineer(team_kitchen):
     return UserFactory(username="engineer", role="engineer", teams=[team_kitchen])
+
+
+@pytest.fixture
+def warehouse_clerk(team_warehouse):
+    return UserFactory(username="warehouse", role="warehouse", teams=[team_warehouse])
+
+
+@pytest.fixture
+def tech_support(team_technical):
+    return UserFactory(username="tech", role="engineer", teams=[team_technical])
 
 
 @pytest.fixture
@@ -104,3 +124,6 @@ def role_groups_after_flush(transactional_db):
     """Transactional tests flush the database, groups from migration 0003 included: make the
     roles again for a test that commits (and so runs after such a flush)."""
     importlib.import_module("tickets.migrations.0003_roles").create_roles(django_apps, None)
+    importlib.import_module("tickets.migrations.0013_dispatch_roles_and_macros").grant(
+        django_apps, None
+    )

@@ -166,8 +166,18 @@ USERS: list[UserRow] = [
     UserRow("manager", "陈建国", is_staff=True),
     UserRow("store_staff", "刘洋", at_first_store=True),
     UserRow("product_manager", "赵磊"),
+    UserRow("warehouse", "孙丽", ("warehouse",)),
     UserRow("admin", "周婷", is_staff=True, is_superuser=True),
 ]
+
+
+# What the demo engineers repair and where they go (tickets.EngineerProfile).
+ENGINEER_PROFILES: dict[str, tuple[list[str], list[str]]] = {
+    "engineer": (
+        [c.value for c in Cat if c != Cat.OTHER],
+        ["上海", "北京/朝阳区"],
+    ),
+}
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The roles (auth groups created by migration 0003) and their names on screen."""
+"""The roles (auth groups created by migrations 0003 and 0013) and their names on screen."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -9,5 +9,6 @@ ROLE_LABELS = {
     "manager": _("Manager"),
     "store_staff": _("Store staff"),
     "product_manager": _("Product manager"),
+    "warehouse": _("Warehouse"),
     "admin": _("Administrator"),
 }

@@ -1,9 +1,15 @@
 from django.urls import path
 
 from tickets import views
+from tickets.views import dispatch, field, team, work
 
 app_name = "tickets"
+# Each area's routes come before "<str:number>/", which would otherwise take their prefixes.
 urlpatterns = [
+    *team.urlpatterns,
+    *field.urlpatterns,
+    *dispatch.urlpatterns,
+    *work.urlpatterns,
     path("", views.ticket_list, name="list"),
     # Before "<str:number>/", which would otherwise take "saved-filters".
     path("saved-filters/", views.saved_filter_create, name="saved_filter_create"),

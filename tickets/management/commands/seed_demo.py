@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from intake.services import Complaint, complaint_register
 from tickets import demo
-from tickets.models import Customer, Product, Store, Tag, Team, Ticket, User
+from tickets.models import Customer, EngineerProfile, Product, Store, Tag, Team, Ticket, User
 from tickets.phones import phone_normalise
 from tickets.roles import ROLE_LABELS
 from tickets.services import ticket_assign, ticket_transition
@@ -145,6 +145,10 @@ def _seed_users(
         user.groups.set([Group.objects.get(name=row.username)])
         user.teams.set([teams[code] for code in row.team_codes])
         users[row.username] = user
+    for username, (skills, areas) in demo.ENGINEER_PROFILES.items():
+        EngineerProfile.objects.update_or_create(
+            user=users[username], defaults={"skills": skills, "areas": areas}
+        )
     return users
 
 

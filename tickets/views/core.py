@@ -19,7 +19,7 @@ from tickets.forms import SavedFilterForm, TransitionForm, non_empty
 from tickets.models import ALLOWED_TRANSITIONS, Ticket
 
 
-def _ticket_or_404(request, number: str) -> Ticket:
+def ticket_or_404(request, number: str) -> Ticket:
     try:
         return selectors.ticket_get_for_user(user=request.user, number=number)
     except Ticket.DoesNotExist:
@@ -88,7 +88,13 @@ def saved_filter_delete(request, pk: int):
 
 
 def _detail_context(request, ticket: Ticket) -> dict:
+    # Imported here: the area modules import this one for ticket_or_404.
+    from tickets.views import dispatch, field, work
+
     return {
+        **work.work_context(request, ticket),
+        **dispatch.dispatch_context(request, ticket),
+        **field.field_context(request, ticket),
         "ticket": ticket,
         "timeline": selectors.ticket_timeline(ticket=ticket),
         "next_statuses": [Ticket.Status(s) for s in sorted(ALLOWED_TRANSITIONS[ticket.status])],
@@ -100,14 +106,14 @@ def _detail_context(request, ticket: Ticket) -> dict:
 
 @login_required
 def ticket_detail(request, number: str):
-    ticket = _ticket_or_404(request, number)
+    ticket = ticket_or_404(request, number)
     return render(request, "tickets/detail.html", _detail_context(request, ticket))
 
 
 @login_required
 @require_POST
 def ticket_transition(request, number: str):
-    ticket = _ticket_or_404(request, number)
+    ticket = ticket_or_404(request, number)
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, form.errors.as_text())
@@ -122,7 +128,7 @@ def ticket_transition(request, number: str):
     except StaleTicket as exc:
         # Lost a race: the current state, with why, so the agent decides again (409).
         messages.error(request, str(exc))
-        fresh = _ticket_or_404(request, number)
+        fresh = ticket_or_404(request, number)
         return render(request, "tickets/detail.html", _detail_context(request, fresh), status=409)
     except DomainError as exc:
         messages.error(request, str(exc))
@@ -132,7 +138,7 @@ def ticket_transition(request, number: str):
 @login_required
 @require_POST
 def customer_reveal(request, number: str):
-    ticket = _ticket_or_404(request, number)
+    ticket = ticket_or_404(request, number)
     try:
         contact = services.customer_reveal(ticket=ticket, actor=request.user)
     except PermissionDeniedError as exc:
@@ -150,7 +156,7 @@ def customer_reveal(request, number: str):
 @require_POST
 def ticket_wechat_reply(request, number: str):
     """The agent answers a WeChat ticket; outside WeChat's window it goes by SMS, and why."""
-    ticket = _ticket_or_404(request, number)
+    ticket = ticket_or_404(request, number)
     try:
         reply = wechat_agent_reply(
             ticket=ticket, text=request.POST.get("text", ""), actor=request.user
@@ -175,7 +181,7 @@ def ticket_wechat_reply(request, number: str):
 @require_GET
 def attachment_download(request, number: str, pk: int):
     """Attachments hold personal data: served only to users who may see the ticket."""
-    ticket = _ticket_or_404(request, number)
+    ticket = ticket_or_404(request, number)
     attachment = get_object_or_404(ticket.attachments, pk=pk)
     response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
     response["Content-Disposition"] = f'inline; filename="attachment-{attachment.pk}"'

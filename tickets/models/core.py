@@ -276,6 +276,27 @@ class Ticket(models.Model):
         CLOSED = "closed", _("Closed")
         REOPENED = "reopened", _("Reopened")
 
+    class Resolution(models.TextChoices):
+        REPAIRED = "repaired", _("Repaired")
+        PART_REPLACED = "part_replaced", _("Part replaced")
+        PRODUCT_REPLACED = "product_replaced", _("Product replaced")
+        REFUNDED = "refunded", _("Refunded")
+        INSTALLED = "installed", _("Installed or re-installed")
+        ADVICE = "advice", _("Explained how to use it")
+        NO_FAULT = "no_fault", _("No fault found")
+        COMPENSATED = "compensated", _("Apology and compensation")
+        OTHER = "other", _("Other")
+
+    class RootCause(models.TextChoices):
+        # Seed 004's classes, which the problem analysis report uses too.
+        DESIGN = "design", _("Design defect")
+        COMPONENT = "component", _("Component batch")
+        SOFTWARE = "software", _("Software bug")
+        INSTALLATION = "installation", _("Installation")
+        USAGE = "usage", _("Usage")
+        SERVICE = "service", _("Our service")
+        UNKNOWN = "unknown", _("Not known")
+
     number = models.CharField(_("number"), max_length=24, unique=True, editable=False)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     # The channel's own id (call id, form submission id, WeChat msgid): retries hit the
@@ -385,6 +406,18 @@ class Ticket(models.Model):
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    # Accepted transfers to another team: the "ball-kicking" figure managers watch.
+    transfer_count = models.PositiveSmallIntegerField(_("times transferred"), default=0)
+
+    # How it ended (ticket_resolve): the resolution notice and the improvement loop read these.
+    resolution_code = models.CharField(
+        _("resolution"), max_length=20, choices=Resolution.choices, blank=True
+    )
+    root_cause = models.CharField(
+        _("root cause"), max_length=20, choices=RootCause.choices, blank=True
+    )
+    resolution_note = models.TextField(_("what was done"), blank=True)
+    warranty_note = models.CharField(_("what the warranty now covers"), max_length=300, blank=True)
     # What the SLA sweep (sla.services.sla_sweep) keeps besides the due times: when the owner
     # is warned (80 % of a target, on the target's own clock), and what it has already done.
     # The markers are facts that make a rerun a no-op; a reopen or a tier change clears them.
@@ -453,6 +486,7 @@ class Ticket(models.Model):
             ("view_suggestion_tickets", _("Can see suggestion tickets")),
             ("reveal_customer", _("Can reveal a customer's name and phone (audited)")),
             ("transition_ticket", _("Can move a ticket through its lifecycle")),
+            ("work_subtask", _("Can work the sub-tasks sent to own teams")),
         ]
 
     def __str__(self) -> str:
@@ -566,6 +600,15 @@ class Attachment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    # Photos an engineer took on a visit (the work done, the part replaced).
+    visit = models.ForeignKey(
+        "tickets.Visit",
+        verbose_name=_("visit"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="photos",
+    )
 
     class Meta:
         verbose_name = _("attachment")
@@ -594,6 +637,11 @@ class TicketEvent(models.Model):
         CALLBACK_DUE = "callback_due", _("created the satisfaction callback")
         TIER_CHANGED = "tier_changed", _("changed the tier")
         DEADLINE_EXTENDED = "deadline_extended", _("extended a deadline")
+        TAG_ADDED = "tag_added", _("added a tag")
+        SUBTASK = "subtask", _("updated a sub-task")
+        TRANSFER = "transfer", _("updated a transfer")
+        VISIT = "visit", _("updated an on-site visit")
+        MAIL_IN = "mail_in", _("updated a mail-in repair")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
