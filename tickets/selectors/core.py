@@ -9,16 +9,19 @@ from datetime import datetime, timedelta
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from tickets.models import (
     OPEN_STATUSES,
     SavedFilter,
+    SubTask,
     Ticket,
     TicketEvent,
     TicketTag,
+    Transfer,
     User,
+    Visit,
     due_key_expression,
 )
 
@@ -71,6 +74,18 @@ def ticket_visibility(user: User) -> Q | None:
         scope |= Q(store_id=user.store_id)
     if user.has_perm("tickets.view_suggestion_tickets"):
         scope |= Q(category=Ticket.Category.SUGGESTION)
+    # Helping is seeing: a team with a sub-task on the ticket or a transfer to decide, and the
+    # engineer of a visit, see that ticket (the owner's team keeps it).
+    my_teams = user.teams.values("pk")
+    if user.has_perm("tickets.work_subtask"):
+        scope |= Exists(SubTask.objects.filter(ticket=OuterRef("pk"), team__in=my_teams))
+    if user.has_perm("tickets.transition_ticket"):
+        scope |= Exists(
+            Transfer.objects.filter(
+                ticket=OuterRef("pk"), to_team__in=my_teams, status=Transfer.Status.PENDING
+            )
+        )
+        scope |= Exists(Visit.objects.filter(ticket=OuterRef("pk"), engineer_id=user.pk))
     return scope
 
 
