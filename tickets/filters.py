@@ -1,7 +1,7 @@
 import django_filters
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
-from tickets.models import Ticket
+from tickets.models import ProductCategory, Ticket, TicketTag
 
 
 class TicketFilter(django_filters.FilterSet):
@@ -12,6 +12,10 @@ class TicketFilter(django_filters.FilterSet):
     team = django_filters.NumberFilter(field_name="team_id")
     owner = django_filters.NumberFilter(field_name="owner_id")
     store = django_filters.CharFilter(field_name="store__code")
+    product = django_filters.CharFilter(field_name="product__model_code")
+    product_category = django_filters.MultipleChoiceFilter(
+        field_name="product__category", choices=ProductCategory.choices
+    )
     tag = django_filters.NumberFilter(
         method="filter_tag", label="Tag id (its child tags match too)"
     )
@@ -23,6 +27,8 @@ class TicketFilter(django_filters.FilterSet):
         fields = []
 
     def filter_tag(self, queryset, name, value):
-        return queryset.filter(
-            Q(ticket_tags__tag_id=value) | Q(ticket_tags__tag__parent_id=value)
-        ).distinct()
+        # EXISTS, not a join: no duplicate rows to DISTINCT away under the keyset ORDER BY.
+        tagged = TicketTag.objects.filter(ticket=OuterRef("pk")).filter(
+            Q(tag_id=value) | Q(tag__parent_id=value)
+        )
+        return queryset.filter(Exists(tagged))

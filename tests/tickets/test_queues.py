@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.tickets.factories import TicketFactory, UserFactory
-from tickets.models import SavedFilter, Ticket
+from tickets.models import Product, SavedFilter, Tag, Ticket, TicketTag
 from tickets.selectors import QUEUES
 
 FAR = timedelta(days=5)
@@ -120,8 +120,9 @@ def test_every_queue_page_uses_a_fixed_number_of_queries(
         _ticket(team=team_kitchen, owner=agent if index % 2 else None, due_in=timedelta(hours=1))
     SavedFilter.objects.create(user=agent, name="L1", query="tier=L1")
     client.force_login(agent)
-    # session, user, perms (user, groups), tickets, tags prefetch, saved filters; no COUNT(*)
-    with django_assert_num_queries(7):
+    # session, user, perms (user, groups), tickets, tags prefetch, saved filters, the filter
+    # choices (tags, stores); no COUNT(*)
+    with django_assert_num_queries(9):
         response = client.get(reverse("tickets:list"), {"queue": queue})
     assert response.status_code == 200
     # the htmx refresh of the rows: the same without the saved filters
@@ -216,3 +217,45 @@ def test_deleting_a_saved_filter_needs_a_post(client, agent):
     client.force_login(agent)
     assert client.get(reverse("tickets:saved_filter_delete", args=[mine.pk])).status_code == 405
     assert SavedFilter.objects.filter(pk=mine.pk).exists()
+
+
+def _tagged(ticket, tag):
+    TicketTag.objects.get_or_create(ticket=ticket, tag=tag, defaults={"source": "agent"})
+    return ticket
+
+
+def test_tag_filter_matches_the_tag_and_its_children_once_each(client, manager, team_kitchen):
+    parent = Tag.objects.create(name="测试组", code="test-group")
+    leak = Tag.objects.create(name="测试漏水", code="test-leak", parent=parent)
+    noise = Tag.objects.create(name="测试异响", code="test-noise", parent=parent)
+    both = _tagged(_tagged(_ticket(team=team_kitchen), leak), noise)
+    only_noise = _tagged(_ticket(team=team_kitchen), noise)
+    _ticket(team=team_kitchen)
+    client.force_login(manager)
+
+    def listed(tag):
+        response = client.get(reverse("tickets:list"), {"queue": "all", "tag": tag.pk})
+        return [t.number for t in response.context["page"]]
+
+    assert listed(leak) == [both.number]
+    assert sorted(listed(parent)) == sorted([both.number, only_noise.number])
+
+
+def test_product_category_and_store_filters(client, manager, team_kitchen, store_a, store_b):
+    cooker = Product.objects.create(model_code="T-RC1", name="电饭煲", category="rice_cooker")
+    fridge = Product.objects.create(model_code="T-FR1", name="冰箱", category="refrigerator")
+    a_cooker = _ticket(team=team_kitchen)
+    b_fridge = _ticket(team=team_kitchen)
+    Ticket.objects.filter(pk=a_cooker.pk).update(product=cooker, store=store_a)
+    Ticket.objects.filter(pk=b_fridge.pk).update(product=fridge, store=store_b)
+    client.force_login(manager)
+
+    def listed(**params):
+        response = client.get(reverse("tickets:list"), {"queue": "all", **params})
+        return {t.number for t in response.context["page"]}
+
+    assert listed(product_category="rice_cooker") == {a_cooker.number}
+    assert listed(product="T-FR1") == {b_fridge.number}
+    assert listed(store=store_b.code) == {b_fridge.number}
+    page = client.get(reverse("tickets:list")).content.decode()
+    assert 'name="tag"' in page and store_a.name in page and 'name="product_category"' in page

@@ -15,7 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from tickets.models import (
     OPEN_STATUSES,
     SavedFilter,
+    Store,
     SubTask,
+    Tag,
     Ticket,
     TicketEvent,
     TicketTag,
@@ -222,6 +224,23 @@ def ticket_queue_page(
     rows = list(tickets.order_by("due_key", "id")[: size + 1])
     next_cursor = _cursor_encode(rows[size - 1]) if len(rows) > size else None
     return KeysetPage(object_list=rows[:size], next_cursor=next_cursor, is_first=position is None)
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """The list's choices that live in the database: tags (grouped by parent) and stores."""
+
+    tag_groups: list[tuple[Tag, list[Tag]]]
+    stores: list[Store]
+
+
+def list_filter_choices() -> FilterChoices:
+    """Two queries, whatever the size of the library."""
+    groups: dict[int, tuple[Tag, list[Tag]]] = {}
+    leaves = Tag.objects.filter(is_active=True, parent__isnull=False).select_related("parent")
+    for tag in leaves.order_by("parent__name", "name"):
+        groups.setdefault(tag.parent_id, (tag.parent, []))[1].append(tag)
+    return FilterChoices(tag_groups=list(groups.values()), stores=list(Store.objects.all()))
 
 
 def saved_filters_for_user(*, user: User) -> QuerySet[SavedFilter]:

@@ -54,6 +54,7 @@ def ticket_list(request):
             **context,
             "saved_filters": selectors.saved_filters_for_user(user=request.user),
             "save_form": SavedFilterForm(user=request.user),
+            "choices": selectors.list_filter_choices(),
         },
     )
 
@@ -74,6 +75,7 @@ def saved_filter_create(request):
     context |= {
         "saved_filters": selectors.saved_filters_for_user(user=request.user),
         "save_form": form,
+        "choices": selectors.list_filter_choices(),
     }
     return render(request, "tickets/list.html", context, status=400)
 
