@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +22,7 @@ from sla.services import sla_columns
 from tickets.models import (
     OPEN_STATUSES,
     Customer,
+    DutyShift,
     Product,
     Store,
     Tag,
@@ -321,16 +322,23 @@ def _repeat_of(
     )
 
 
-def _on_duty_owner(team: Team | None) -> User | None:
-    """The on-duty member of the team with the fewest open tickets (ties: longest-serving)."""
+def _on_duty_owner(team: Team | None, *, now: datetime | None = None) -> User | None:
+    """The team's member on duty today with the fewest open tickets (ties: longest-serving).
+
+    On duty: on the team's roster (DutyShift) for today's Shanghai date; a team with nobody
+    rostered today falls back to its members marked on_duty. One query either way.
+    """
     if team is None:
         return None
+    today = timezone.localdate(now or timezone.now(), timezone.get_default_timezone())
     can_own = User.objects.filter(
         groups__permissions__codename="transition_ticket",
         groups__permissions__content_type__app_label="tickets",
     ).values("pk")
+    rostered = DutyShift.objects.filter(team=team, date=today)
+    on_duty = Q(pk__in=rostered.values("user_id")) | (Q(on_duty=True) & ~Exists(rostered))
     return (
-        User.objects.filter(teams=team, is_active=True, on_duty=True, pk__in=can_own)
+        User.objects.filter(on_duty, teams=team, is_active=True, pk__in=can_own)
         .annotate(
             open_load=Count("owned_tickets", filter=Q(owned_tickets__status__in=OPEN_STATUSES))
         )
@@ -397,7 +405,7 @@ def _create(
     )
     # L1 promises a named specialist within the hour, so it always gets an owner now.
     wants_owner = team is not None and (team.auto_assign or ticket.tier == Ticket.Tier.L1)
-    if wants_owner and (owner := _on_duty_owner(team)):
+    if wants_owner and (owner := _on_duty_owner(team, now=now)):
         ticket_assign(ticket=ticket, owner=owner, actor=None, now=now)
         ticket.owner = owner  # keep this instance: its related rows are loaded already
     # In this transaction: a rolled-back ticket leaves no message; sent after commit.

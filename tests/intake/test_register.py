@@ -225,3 +225,88 @@ def test_description_over_5000_characters_is_refused(db):
     with pytest.raises(ValidationError) as excinfo:
         complaint_register(complaint=Complaint(**payload(description="漏" * 5001)), actor=None)
     assert "description" in excinfo.value.message_dict
+
+
+def test_auto_assign_picks_only_from_todays_roster(db, team_kitchen, agent, engineer):
+    from tests.tickets.factories import TagFactory, TicketFactory
+    from tickets.models import DutyShift
+
+    team_kitchen.auto_assign = True
+    team_kitchen.save()
+    busy = TicketFactory(team=team_kitchen)
+    Ticket.objects.filter(pk=busy.pk).update(owner=engineer)
+    # The agent is less loaded and on duty, but only the engineer is on today's roster.
+    DutyShift.objects.create(team=team_kitchen, user=engineer, date=NOW.date())
+    DutyShift.objects.create(team=team_kitchen, user=agent, date=NOW.date() + timedelta(days=1))
+    tag = TagFactory(team=team_kitchen)
+
+    ticket = complaint_register(
+        complaint=Complaint(**payload(external_ref="r1", tags=[tag])), actor=None, now=NOW
+    ).ticket
+
+    assert ticket.owner == engineer
+
+
+def test_auto_assign_takes_the_least_loaded_of_those_rostered(db, team_kitchen, agent, engineer):
+    from tests.tickets.factories import TagFactory, TicketFactory, UserFactory
+    from tickets.models import DutyShift
+
+    team_kitchen.auto_assign = True
+    team_kitchen.save()
+    idle_but_off = UserFactory(role="agent", teams=[team_kitchen])
+    for owner in (agent, agent, engineer):
+        busy = TicketFactory(team=team_kitchen)
+        Ticket.objects.filter(pk=busy.pk).update(owner=owner)
+    for member in (agent, engineer):
+        DutyShift.objects.create(team=team_kitchen, user=member, date=NOW.date())
+    tag = TagFactory(team=team_kitchen)
+
+    ticket = complaint_register(
+        complaint=Complaint(**payload(external_ref="r2", tags=[tag])), actor=None, now=NOW
+    ).ticket
+
+    assert ticket.owner == engineer
+    assert ticket.owner != idle_but_off
+
+
+def test_auto_assign_without_a_roster_today_falls_back_to_on_duty_members(
+    db, team_kitchen, agent, engineer
+):
+    from tests.tickets.factories import TagFactory
+    from tickets.models import DutyShift
+
+    team_kitchen.auto_assign = True
+    team_kitchen.save()
+    agent.on_duty = False
+    agent.save()
+    # Rostered yesterday only: today has no roster, so the on-duty flag decides.
+    DutyShift.objects.create(team=team_kitchen, user=agent, date=NOW.date() - timedelta(days=1))
+    tag = TagFactory(team=team_kitchen)
+
+    ticket = complaint_register(
+        complaint=Complaint(**payload(external_ref="r3", tags=[tag])), actor=None, now=NOW
+    ).ticket
+
+    assert ticket.owner == engineer
+
+
+def test_auto_assign_reads_the_roster_by_the_shanghai_date(db, team_kitchen, agent, engineer):
+    from tests.tickets.factories import TagFactory
+    from tickets.models import DutyShift
+
+    team_kitchen.auto_assign = True
+    team_kitchen.save()
+    after_midnight = datetime(2026, 11, 22, 16, 30, tzinfo=UTC)  # 23 Nov 00:30 in Shanghai
+    DutyShift.objects.create(team=team_kitchen, user=agent, date=after_midnight.date())
+    DutyShift.objects.create(
+        team=team_kitchen, user=engineer, date=after_midnight.date() + timedelta(days=1)
+    )
+    tag = TagFactory(team=team_kitchen)
+
+    ticket = complaint_register(
+        complaint=Complaint(**payload(external_ref="r4", tags=[tag])),
+        actor=None,
+        now=after_midnight,
+    ).ticket
+
+    assert ticket.owner == engineer
