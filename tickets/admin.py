@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models import Product, Store, Tag, Team, Ticket, TicketEvent, User
+from tickets.models import Macro, Product, Store, Tag, Team, Ticket, TicketEvent, User
 
 
 @admin.register(User)
@@ -72,3 +72,14 @@ class TicketAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(Macro)
+class MacroAdmin(admin.ModelAdmin):
+    """Canned replies agents pick on the ticket page; {number} and {owner_name} fill in."""
+
+    list_display = ("title", "position", "is_active")
+    list_editable = ("position", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("title", "body")
+    fields = ("title", "body", "position", "is_active")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import calendar
+from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
 from django.conf import settings
@@ -528,6 +529,32 @@ class Ticket(models.Model):
         if self.status in OPEN_STATUSES:
             pending.append(self.next_progress_due_at)
         return min((moment for moment in pending if moment is not None), default=None)
+
+    @property
+    def warranty_ends_on(self) -> date | None:
+        """The last day the product's warranty covers, counted from the purchase day (三包):
+        the day before the anniversary Product.warranty_months later. None when unknown."""
+        if self.purchase_date is None or self.product is None:
+            return None
+        bought = self.purchase_date
+        months = bought.month - 1 + self.product.warranty_months
+        year, month = bought.year + months // 12, months % 12 + 1
+        last_day = calendar.monthrange(year, month)[1]
+        if bought.day > last_day:
+            # No such day that month (bought on 29 February, say): the anniversary is the
+            # first of the next month, so the warranty covers the whole month.
+            return date(year, month, last_day)
+        return date(year, month, bought.day) - timedelta(days=1)
+
+    def warranty_status(self, today: date) -> str:
+        """One of in_warranty (through warranty_ends_on), expired, no_purchase_date and
+        no_product (an unknown model has no warranty period)."""
+        if self.product is None:
+            return "no_product"
+        ends_on = self.warranty_ends_on
+        if ends_on is None:
+            return "no_purchase_date"
+        return "in_warranty" if today <= ends_on else "expired"
 
     def is_overdue(self, now: datetime) -> bool:
         due = self.next_due_at

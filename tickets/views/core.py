@@ -17,6 +17,7 @@ from tickets.errors import DomainError, PermissionDeniedError, StaleTicket
 from tickets.filters import TicketFilter
 from tickets.forms import SavedFilterForm, TransitionForm, non_empty
 from tickets.models import ALLOWED_TRANSITIONS, Ticket
+from tickets.services.work import MOVE_ACTIONS
 
 
 def ticket_or_404(request, number: str) -> Ticket:
@@ -89,16 +90,17 @@ def saved_filter_delete(request, pk: int):
     return redirect("tickets:list")
 
 
-def _detail_context(request, ticket: Ticket) -> dict:
+def _detail_context(request, ticket: Ticket, *, bound: dict | None = None) -> dict:
+    """The ticket page's context; `bound` holds the work area's posted forms to show again
+    (the timeline comes from work_context too)."""
     # Imported here: the area modules import this one for ticket_or_404.
     from tickets.views import dispatch, field, work
 
     return {
-        **work.work_context(request, ticket),
+        **work.work_context(request, ticket, bound=bound),
         **dispatch.dispatch_context(request, ticket),
         **field.field_context(request, ticket),
         "ticket": ticket,
-        "timeline": selectors.ticket_timeline(ticket=ticket),
         "next_statuses": [Ticket.Status(s) for s in sorted(ALLOWED_TRANSITIONS[ticket.status])],
         "can_transition": request.user.has_perm("tickets.transition_ticket"),
         "can_reveal": request.user.has_perm("tickets.reveal_customer"),
@@ -119,6 +121,11 @@ def ticket_transition(request, number: str):
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, form.errors.as_text())
+        return redirect("tickets:detail", number=number)
+    if (ticket.status, form.cleaned_data["to_status"]) in MOVE_ACTIONS:
+        # This move has its own action, which asks for what it needs (the resolution, a
+        # reason, the call's outcome): the plain status form does not make it.
+        messages.error(request, _("Use the action for this step on the ticket page."))
         return redirect("tickets:detail", number=number)
     try:
         ticket = services.ticket_transition(ticket=ticket, actor=request.user, **form.cleaned_data)
