@@ -124,6 +124,5 @@ def role_groups_after_flush(transactional_db):
     """Transactional tests flush the database, groups from migration 0003 included: make the
     roles again for a test that commits (and so runs after such a flush)."""
     importlib.import_module("tickets.migrations.0003_roles").create_roles(django_apps, None)
-    importlib.import_module("tickets.migrations.0013_dispatch_roles_and_macros").grant(
-        django_apps, None
-    )
+    for later in ("0013_dispatch_roles_and_macros", "0015_engineer_do_visits"):
+        importlib.import_module(f"tickets.migrations.{later}").grant(django_apps, None)

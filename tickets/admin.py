@@ -2,7 +2,21 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models import Macro, Product, Store, Tag, Team, Ticket, TicketEvent, User
+from tickets.models import (
+    EngineerProfile,
+    Macro,
+    MailIn,
+    Product,
+    Store,
+    SubTask,
+    Tag,
+    Team,
+    Ticket,
+    TicketEvent,
+    Transfer,
+    User,
+    Visit,
+)
 
 
 @admin.register(User)
@@ -83,3 +97,63 @@ class MacroAdmin(admin.ModelAdmin):
     list_filter = ("is_active",)
     search_fields = ("title", "body")
     fields = ("title", "body", "position", "is_active")
+
+
+@admin.register(EngineerProfile)
+class EngineerProfileAdmin(admin.ModelAdmin):
+    list_display = ("user", "skills", "areas", "daily_capacity", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("user__username", "user__display_name")  # ArrayField has no icontains
+
+
+# Status is read-only: a change in the admin would skip the service and its event.
+@admin.register(Visit)
+class VisitAdmin(admin.ModelAdmin):
+    list_display = ("ticket", "date", "window", "engineer", "city", "district", "status")
+    list_filter = ("status", "window")
+    date_hierarchy = "date"
+    search_fields = ("ticket__number", "engineer__username", "engineer__display_name")
+    raw_id_fields = ("ticket", "engineer", "scheduled_by")
+    readonly_fields = (
+        "status",
+        "starts_at",
+        "ends_at",
+        "scheduled_at",
+        "completed_at",
+        "updated_at",
+    )
+
+
+@admin.register(MailIn)
+class MailInAdmin(admin.ModelAdmin):
+    list_display = ("ticket", "status", "inbound_tracking", "outbound_tracking", "started_at")
+    list_filter = ("status",)
+    search_fields = ("ticket__number", "inbound_tracking", "outbound_tracking")
+    raw_id_fields = ("ticket", "started_by")
+    readonly_fields = (
+        "status",
+        "started_at",
+        "shipped_at",
+        "received_at",
+        "repaired_at",
+        "returned_at",
+        "updated_at",
+    )
+
+
+@admin.register(SubTask)
+class SubTaskAdmin(admin.ModelAdmin):
+    list_display = ("ticket", "kind", "team", "assignee", "status", "due_at")
+    list_filter = ("kind", "status", "team")
+    search_fields = ("ticket__number", "part_code")
+    raw_id_fields = ("ticket", "assignee", "requested_by")
+    readonly_fields = ("status", "requested_at", "started_at", "done_at", "updated_at")
+
+
+@admin.register(Transfer)
+class TransferAdmin(admin.ModelAdmin):
+    list_display = ("ticket", "from_team", "to_team", "status", "requested_at", "decided_at")
+    list_filter = ("status", "to_team")
+    search_fields = ("ticket__number",)
+    raw_id_fields = ("ticket", "requested_by", "decided_by")
+    readonly_fields = ("status", "requested_at", "decided_by", "decided_at")

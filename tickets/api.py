@@ -1,6 +1,7 @@
 """Tickets API v1: list, detail, timeline, and one view per write (transition, reveal)."""
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.filters import OrderingFilter
@@ -11,6 +12,7 @@ from rest_framework.views import APIView
 
 from intake.api import CanRegisterTickets, ComplaintInputSerializer, complaint_register_response
 from tickets import selectors, services
+from tickets.errors import DomainError
 from tickets.filters import TicketFilter
 from tickets.models import Ticket
 from tickets.serializers import (
@@ -19,6 +21,7 @@ from tickets.serializers import (
     TicketOutputSerializer,
     TransitionInputSerializer,
 )
+from tickets.services.work import MOVE_ACTIONS
 
 
 class DueCursorPagination(CursorPagination):
@@ -81,13 +84,23 @@ class TicketTimelineApi(TicketFromUrlMixin, generics.ListAPIView):
         return selectors.ticket_timeline(ticket=self.get_ticket())
 
 
+# Moves whose ticket-page action asks for more than a note: resolving says how it was
+# resolved, holding and reopening say why. A bare status change may not skip that.
+NEEDS_DETAILS = frozenset({"resolve", "hold", "reopen"})
+
+
 class TicketTransitionApi(TicketFromUrlMixin, APIView):
     @extend_schema(request=TransitionInputSerializer, responses={200: TicketOutputSerializer})
     def post(self, request, number: str):
         data = TransitionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        ticket = self.get_ticket()
+        if MOVE_ACTIONS.get((ticket.status, data.validated_data["to_status"])) in NEEDS_DETAILS:
+            raise DomainError(
+                _("This step needs details a status change cannot carry: use the ticket page.")
+            )
         ticket = services.ticket_transition(
-            ticket=self.get_ticket(), actor=request.user, **data.validated_data
+            ticket=ticket, actor=request.user, **data.validated_data
         )
         ticket = selectors.ticket_get_for_user(user=request.user, number=ticket.number)
         return Response(TicketOutputSerializer(ticket).data)

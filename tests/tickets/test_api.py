@@ -156,3 +156,17 @@ def test_ping_answers_authenticated_callers_only(api, agent):
     assert api.get(reverse("api-ping")).status_code == 401
     api.force_authenticate(agent)
     assert api.post(reverse("api-ping")).json() == {"ok": True}
+
+
+def test_api_cannot_resolve_without_the_resolution_but_makes_plain_moves(api_as, agent, ticket):
+    url = reverse("api-ticket-transition", args=[ticket.number])
+    client = api_as(agent)
+    for to_status in ("contacted", "in_progress"):
+        assert client.post(url, {"to_status": to_status}, format="json").status_code == 200
+
+    response = client.post(url, {"to_status": "resolved"}, format="json")
+
+    assert response.status_code == 400
+    assert "ticket page" in response.json()["detail"] or "工单页" in response.json()["detail"]
+    ticket.refresh_from_db()
+    assert ticket.status == "in_progress" and ticket.resolved_at is None

@@ -37,6 +37,11 @@ MACROS = [
 
 
 def grant(apps, schema_editor):
+    grant_permissions(apps, ROLE_PERMISSIONS_ADDED)
+
+
+def grant_permissions(apps, table):
+    """Add each role's permissions (creating them first); admin gets every permission."""
     for app_config in apps.get_app_configs():
         models_module = getattr(app_config, "models_module", None)
         app_config.models_module = True
@@ -44,7 +49,7 @@ def grant(apps, schema_editor):
         app_config.models_module = models_module
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    for role, codenames in ROLE_PERMISSIONS_ADDED.items():
+    for role, codenames in table.items():
         group, _ = Group.objects.get_or_create(name=role)
         for dotted in codenames:
             app_label, codename = dotted.split(".")

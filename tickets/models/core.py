@@ -488,6 +488,7 @@ class Ticket(models.Model):
             ("reveal_customer", _("Can reveal a customer's name and phone (audited)")),
             ("transition_ticket", _("Can move a ticket through its lifecycle")),
             ("work_subtask", _("Can work the sub-tasks sent to own teams")),
+            ("do_visits", _("Can do on-site visits (the engineer's day)")),
         ]
 
     def __str__(self) -> str:

@@ -12,6 +12,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tickets.models.core import ProductCategory, Team, Ticket
 
@@ -250,7 +251,7 @@ class MailIn(models.Model):
     class Status(models.TextChoices):
         AWAITING = "awaiting", _("Waiting for the customer to ship")
         SHIPPED = "shipped", _("Shipped by the customer")
-        RECEIVED = "received", _("Received")
+        RECEIVED = "received", pgettext_lazy("mail-in", "Received")
         REPAIRED = "repaired", _("Repaired")
         RETURNED = "returned", _("Returned to the customer")
         CANCELLED = "cancelled", _("Cancelled")
