@@ -408,6 +408,7 @@ def _record(request, pk: int, form: Form, form_name: str, record) -> HttpRespons
             messages.error(request, str(exc))
             return _visit_page(request, _visit_or_404(request, pk), status=exc.http_status)
         else:
+            messages.success(request, _("Visit outcome recorded."))
             return redirect("tickets:visit", pk=pk)
     return _visit_page(request, visit, status=400, **{form_name: form})
 
