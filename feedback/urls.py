@@ -1,9 +1,12 @@
 from django.urls import path
 
-from feedback import views
+from feedback import kpi_views, views
 
 app_name = "feedback"
 urlpatterns = [
+    # The KPI dashboard and its Excel export (feedback/kpi_views.py).
+    path("kpis/", kpi_views.kpi_dashboard, name="kpis"),
+    path("kpis/export.xlsx", kpi_views.kpi_export, name="kpis_export"),
     # Delivery reports from the SMS providers (configure these URLs, with ?token=, there).
     path(
         "receipts/aliyun/",

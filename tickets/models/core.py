@@ -670,6 +670,9 @@ class TicketEvent(models.Model):
         TRANSFER = "transfer", _("updated a transfer")
         VISIT = "visit", _("updated an on-site visit")
         MAIL_IN = "mail_in", _("updated a mail-in repair")
+        SURVEY_ANSWERED = "survey_answered", _("answered the satisfaction survey")
+        CALLBACK_DONE = "callback_done", _("recorded the satisfaction callback")
+        SECOND_HANDLING = "second_handling", _("sent the ticket to second handling")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
