@@ -1,8 +1,7 @@
-// The SLA dashboard: the 30-day trend chart (ECharts) and live countdowns. Both are set up
-// again after htmx swaps the panel in (every minute).
+// The SLA dashboard: the 30-day trend chart (ECharts), drawn again after htmx swaps the panel
+// in (every minute). The countdowns tick in countdown.js.
 (function () {
   "use strict";
-  const zh = document.documentElement.lang.startsWith("zh");
 
   function drawTrend() {
     const data = document.getElementById("sla-trend");
@@ -23,24 +22,7 @@
     });
   }
 
-  function span(ms) {
-    const minutes = Math.floor(Math.abs(ms) / 60000);
-    const h = Math.floor(minutes / 60), m = minutes % 60;
-    if (zh) return (h ? h + "小时" : "") + m + "分";
-    return (h ? h + " h " : "") + m + " min";
-  }
-
-  function tick() {
-    const now = Date.now();
-    document.querySelectorAll(".countdown[data-due]").forEach((el) => {
-      const left = Date.parse(el.dataset.due) - now;
-      if (Number.isNaN(left)) return;
-      el.textContent = left < 0 ? (zh ? "已超时 " : "overdue ") + span(left) : (zh ? "剩余 " : "") + span(left);
-      el.classList.toggle("due-breached", left < 0);
-    });
-  }
-
-  function setUp() { drawTrend(); tick(); }
+  function setUp() { drawTrend(); }
   document.addEventListener("DOMContentLoaded", setUp);
   document.addEventListener("htmx:afterSwap", setUp);
   window.addEventListener("resize", () => {
@@ -48,5 +30,4 @@
     const chart = box && window.echarts && window.echarts.getInstanceByDom(box);
     if (chart) chart.resize();
   });
-  setInterval(tick, 1000);
 })();
