@@ -447,6 +447,24 @@ RESUMED_NOTES = {
 }
 # Closing the loop: a repair tells the customer what the warranty now covers.
 WARRANTY_PROMISE = "，已告知客户后续3个月内同样问题免费上门"
+# How a demo ticket is resolved, by its category: (resolution, root cause).
+RESOLUTIONS = {
+    Kind.QUALITY: (Ticket.Resolution.REPAIRED, Ticket.RootCause.COMPONENT),
+    Kind.INSTALLATION: (Ticket.Resolution.INSTALLED, Ticket.RootCause.INSTALLATION),
+    Kind.USAGE: (Ticket.Resolution.ADVICE, Ticket.RootCause.USAGE),
+    Kind.SERVICE: (Ticket.Resolution.COMPENSATED, Ticket.RootCause.SERVICE),
+    Kind.SUGGESTION: (Ticket.Resolution.OTHER, Ticket.RootCause.UNKNOWN),
+}
+# A wait for parts or technical support is a sub-task to that team, answered with this.
+SUBTASKS = {
+    S.WAITING_PARTS: ("parts", "warehouse", "warehouse", "配件已出库，顺丰发往服务网点"),
+    S.WAITING_TECHNICAL: (
+        "technical",
+        "tech-support",
+        "engineer",
+        "已远程分析：主控板程序异常，建议更换主控板",
+    ),
+}
 SUGGESTION_RESOLVED = "建议已转产品经理评估，已致电感谢客户"
 
 

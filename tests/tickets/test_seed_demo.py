@@ -22,6 +22,7 @@ from tickets.models import (
     Customer,
     Product,
     Store,
+    SubTask,
     Tag,
     Team,
     Ticket,
@@ -187,3 +188,18 @@ def test_who_complains_and_how_does_not_depend_on_the_time_of_day() -> None:
     first = identities(base)
     for minutes in range(0, 24 * 60, 7):
         assert identities(base + timedelta(minutes=minutes, seconds=13)) == first
+
+
+def test_waits_are_sub_tasks_and_resolutions_say_how(seeded: Seeded) -> None:
+    waiting = Ticket.objects.filter(status__in=["waiting_parts", "waiting_technical"])
+    helped = waiting.exclude(team__code__in=["warehouse", "tech-support"])
+    assert helped.exists()
+    for ticket in helped:
+        open_tasks = ticket.subtasks.filter(status__in=SubTask.OPEN_STATUSES)
+        assert open_tasks.count() == 1
+        assert open_tasks.get().kind == ticket.status.removeprefix("waiting_")
+    assert SubTask.objects.filter(status=SubTask.Status.DONE).exists()
+    resolved = Ticket.objects.filter(resolved_at__isnull=False, status__in=["resolved", "closed"])
+    assert resolved.exists()
+    assert not resolved.filter(resolution_code="").exists()
+    assert not resolved.filter(root_cause="").exists()

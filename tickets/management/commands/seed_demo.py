@@ -24,6 +24,8 @@ from tickets.models import Customer, EngineerProfile, Product, Store, Tag, Team,
 from tickets.phones import phone_normalise
 from tickets.roles import ROLE_LABELS
 from tickets.services import ticket_assign, ticket_transition
+from tickets.services.dispatch import subtask_complete, subtask_request
+from tickets.services.work import ticket_resolve
 
 PASSWORD_FILE = "demo_password"
 
@@ -40,7 +42,7 @@ class Command(BaseCommand):
             _seed_products()
             tags = _seed_tags(teams)
             users = _seed_users(teams=teams, stores=stores, password=password)
-            created = _seed_tickets(now=now, users=users, stores=stores, tags=tags)
+            created = _seed_tickets(now=now, users=users, stores=stores, tags=tags, teams=teams)
         self._report(created=created, password=password, source=source)
 
     def _report(self, *, created: int, password: str, source: str) -> None:
@@ -168,6 +170,7 @@ def _seed_tickets(
     users: dict[str, User],
     stores: dict[str, Store],
     tags: dict[tuple[str, str], Tag],
+    teams: dict[str, Team],
 ) -> int:
     """Register the planned complaints, walk each along its lifecycle; return how many are new."""
     plan = demo.demo_plan(now=now)
@@ -194,17 +197,59 @@ def _seed_tickets(
                 actor=users[first.actor],
                 now=first.at,
             )
-        for step in item.steps:
-            ticket_transition(
-                ticket=registration.ticket,
-                to_status=step.status,
-                actor=users[step.actor],
-                note=step.note,
-                now=step.at,
-            )
+        _walk(registration.ticket, item, users=users, teams=teams)
     vip_phones = [phone_normalise(phone) for phone in plan.vip_phones]
     Customer.objects.filter(phone__in=vip_phones).update(is_vip=True)
     return created
+
+
+def _walk(
+    ticket: Ticket, item: demo.TicketPlan, *, users: dict[str, User], teams: dict[str, Team]
+) -> None:
+    """Each step through the service a person would use: waits for parts or technical
+    support are sub-tasks to those teams (answered when the ticket moves on), resolutions
+    say how and why."""
+    if not item.steps:
+        return
+    owner = users[item.steps[0].actor]
+    waiting_on = None
+    for step in item.steps:
+        if step.status in demo.SUBTASKS:
+            kind, team_code, _helper, _result = demo.SUBTASKS[step.status]
+            if teams[team_code].pk != ticket.team_id:
+                waiting_on = subtask_request(
+                    ticket=ticket,
+                    kind=kind,
+                    team=teams[team_code],
+                    request=step.note,
+                    quantity=1 if kind == "parts" else None,
+                    actor=owner,
+                    now=step.at,
+                )
+                continue
+        if waiting_on is not None and step.status == Ticket.Status.IN_PROGRESS:
+            _kind, _team, helper, result = demo.SUBTASKS[f"waiting_{waiting_on.kind}"]
+            subtask_complete(subtask=waiting_on, result=result, actor=users[helper], now=step.at)
+            waiting_on = None
+            continue
+        if step.status == Ticket.Status.RESOLVED:
+            resolution, cause = demo.RESOLUTIONS[item.problem.kind]
+            ticket_resolve(
+                ticket=ticket,
+                resolution_code=resolution,
+                root_cause=cause,
+                resolution_note=step.note,
+                actor=users[step.actor],
+                now=step.at,
+            )
+            continue
+        ticket_transition(
+            ticket=ticket,
+            to_status=step.status,
+            actor=users[step.actor],
+            note=step.note,
+            now=step.at,
+        )
 
 
 def _complaint(
