@@ -305,15 +305,18 @@ REPEAT_WINDOW = timedelta(days=30)
 
 
 def _repeat_of(
-    *, customer: Customer, product: Product | None, received_at: datetime
+    *, customer: Customer, product: Product | None, category: str, received_at: datetime
 ) -> Ticket | None:
-    """The customer's latest ticket on the same product within 30 days: a repeat complaint."""
+    """The customer's latest ticket on the same product and category within 30 days."""
+    # Only a known product can repeat: model text the customer typed cannot be compared. A
+    # usage question after a repair of the same washing machine is a new problem, not a repeat.
     if product is None or customer.pk is None:
         return None
     return (
         Ticket.objects.filter(
             customer=customer,
             product=product,
+            category=category,
             received_at__gte=received_at - REPEAT_WINDOW,
             received_at__lte=received_at,
         )
@@ -350,13 +353,20 @@ def _on_duty_owner(team: Team | None, *, now: datetime | None = None) -> User | 
 def _create(
     *, complaint: Complaint, phone: str, actor: User | None, now: datetime, number: str | None
 ) -> Ticket:
-    """1. Customer, product, repeat link. 2. Triage. 3. Ticket, tags, event. 4. Owner."""
+    """1. Customer, product. 2. Triage, repeat link. 3. Ticket, tags, event. 4. Owner."""
     customer = customer_get_or_create(name=complaint.customer_name, phone_e164=phone)
     model_text = complaint.product_model.strip()
     product = Product.objects.filter(model_code__iexact=model_text).first() if model_text else None
     received_at = complaint.received_at or now
-    repeat_of = _repeat_of(customer=customer, product=product, received_at=received_at)
-    decision = _triage(complaint, is_vip=customer.is_vip, is_repeat=repeat_of is not None)
+    # The category is triage's, and a repeat raises triage's tier: triage, look for the
+    # repeat in that category, and triage once more only when there is one (the category
+    # does not depend on the repeat, only the tier does).
+    decision = _triage(complaint, is_vip=customer.is_vip, is_repeat=False)
+    repeat_of = _repeat_of(
+        customer=customer, product=product, category=decision.category, received_at=received_at
+    )
+    if repeat_of is not None:
+        decision = _triage(complaint, is_vip=customer.is_vip, is_repeat=True)
     deadlines = deadlines_for(tier=decision.tier, received_at=received_at)
     team = next((tag.team for tag in decision.tags if tag.team_id), None)
     ticket = Ticket.objects.create(

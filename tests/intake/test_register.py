@@ -310,3 +310,81 @@ def test_auto_assign_reads_the_roster_by_the_shanghai_date(db, team_kitchen, age
     ).ticket
 
     assert ticket.owner == engineer
+
+
+def test_same_product_but_another_category_is_not_a_repeat(db):
+    ProductFactory(model_code="KFR-35GW")
+    fault = complaint_register(
+        complaint=Complaint(**payload(external_ref="c1")), actor=None, now=NOW
+    ).ticket
+    question = complaint_register(
+        complaint=Complaint(
+            **payload(
+                external_ref="c2",
+                description="请问空调的睡眠模式怎么设置",
+                scene="",
+                symptom="",
+                tried="",
+            )
+        ),
+        actor=None,
+        now=NOW + timedelta(days=3),
+    ).ticket
+    assert fault.category == Ticket.Category.QUALITY
+    assert question.category == Ticket.Category.USAGE
+    assert question.repeat_of is None
+
+
+def test_a_repeat_links_the_latest_earlier_ticket_of_that_category_and_raises_the_tier(db):
+    ProductFactory(model_code="KFR-35GW")
+    first = complaint_register(
+        complaint=Complaint(**payload(external_ref="r1")), actor=None, now=NOW
+    ).ticket
+    second = complaint_register(
+        complaint=Complaint(**payload(external_ref="r2")), actor=None, now=NOW + timedelta(days=5)
+    ).ticket
+    third = complaint_register(
+        complaint=Complaint(**payload(external_ref="r3")), actor=None, now=NOW + timedelta(days=9)
+    ).ticket
+
+    assert second.repeat_of == first
+    assert third.repeat_of == second  # the latest one, not the first
+    ranks = ["L3", "L2", "L1"]
+    assert ranks.index(second.tier) == min(ranks.index(first.tier) + 1, 2)
+    assert any("重复投诉" in reason for reason in second.triage_reasons)
+    assert not any("重复投诉" in reason for reason in first.triage_reasons)
+    created = TicketEvent.objects.get(ticket=second, verb=TicketEvent.Verb.CREATED)
+    assert created.payload["repeat_of"] == first.number
+
+
+def test_another_product_of_the_same_customer_is_not_a_repeat(db):
+    ProductFactory(model_code="KFR-35GW")
+    ProductFactory(model_code="KFR-50LW")
+    complaint_register(complaint=Complaint(**payload(external_ref="o1")), actor=None, now=NOW)
+    other = complaint_register(
+        complaint=Complaint(**payload(external_ref="o2", product_model="KFR-50LW")),
+        actor=None,
+        now=NOW + timedelta(days=2),
+    ).ticket
+    assert other.repeat_of is None
+    assert not any("重复投诉" in reason for reason in other.triage_reasons)
+
+
+def test_a_category_set_by_the_channel_decides_the_repeat(db):
+    ProductFactory(model_code="KFR-35GW")
+    first = complaint_register(
+        complaint=Complaint(**payload(external_ref="s1", category=Ticket.Category.SERVICE)),
+        actor=None,
+        now=NOW,
+    ).ticket
+    same = complaint_register(
+        complaint=Complaint(**payload(external_ref="s2", category=Ticket.Category.SERVICE)),
+        actor=None,
+        now=NOW + timedelta(days=1),
+    ).ticket
+    other = complaint_register(
+        complaint=Complaint(**payload(external_ref="s3")), actor=None, now=NOW + timedelta(days=2)
+    ).ticket
+    assert same.repeat_of == first
+    assert other.category == Ticket.Category.QUALITY
+    assert other.repeat_of is None
