@@ -25,4 +25,4 @@ RUN mkdir -p /app/var/media && DJANGO_SECRET_KEY=build DATABASE_URL=postgres://b
 USER aftersales
 ENV WHITENOISE_USE_FINDERS=0 PORT=8000
 EXPOSE 8000
-CMD ["sh", "-c", "gunicorn aftersales.wsgi --bind 0.0.0.0:${PORT} --workers ${WEB_CONCURRENCY:-3} --access-logfile -"]
+CMD ["sh", "-c", "gunicorn aftersales.wsgi --bind 0.0.0.0:${PORT} --workers ${WEB_CONCURRENCY:-3} --access-logfile - --logger-class aftersales.gunicorn_logger.RedactingLogger"]

@@ -21,6 +21,13 @@ app.conf.beat_schedule = {
         "task": "feedback.tasks.message_sweep",
         "schedule": 60.0,
     },
+    # Issue 7: surveys unanswered 2 working days after sending become agents' callbacks.
+    # The check time is in Postgres; a skipped run is caught up by the next.
+    "feedback-surveys-unanswered": {
+        "task": "feedback.tasks.surveys_unanswered_sweep",
+        "schedule": 300.0,
+        "options": {"expires": 300.0},
+    },
     # Intake's safety net: accepted submissions whose registration task never came.
     "intake-submission-sweep": {
         "task": "intake.tasks.submissions_drain",

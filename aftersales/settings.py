@@ -222,7 +222,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"survey_links": {"()": "aftersales.log_filters.LinkRedactingFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["survey_links"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
@@ -281,6 +288,18 @@ OUTBOX_TENCENT_SDK_APP_ID = env_str("OUTBOX_TENCENT_SDK_APP_ID") if _tencent els
 OUTBOX_TENCENT_SIGN_NAME = env_str("OUTBOX_TENCENT_SIGN_NAME") if _tencent else ""
 OUTBOX_TENCENT_TEMPLATES = _outbox_templates("OUTBOX_TENCENT_TEMPLATES")
 # --- end of the outbox block -------------------------------------------------------------
+
+# --- Closing the loop: the satisfaction survey (feedback.surveys) --------------------------
+# Links in customers' messages start with this public address (scheme and host, no path).
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+if not PUBLIC_BASE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(f"PUBLIC_BASE_URL={PUBLIC_BASE_URL!r}: give http(s)://host.")
+# The survey link works this many days after it is sent; an unanswered survey becomes an
+# agent's callback this many working days after it is sent.
+SURVEY_LINK_DAYS = env_int("SURVEY_LINK_DAYS", 7)
+SURVEY_UNANSWERED_WORKING_DAYS = env_int("SURVEY_UNANSWERED_WORKING_DAYS", 2)
+if SURVEY_LINK_DAYS < 1 or SURVEY_UNANSWERED_WORKING_DAYS < 1:
+    raise ImproperlyConfigured("SURVEY_LINK_DAYS and SURVEY_UNANSWERED_WORKING_DAYS must be ≥ 1.")
 
 # --- WeChat Work customer service (intake.wechat) -----------------------------------------
 # Empty leaves the channel off: the callback answers 503 until corp id, token and AES key are

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from aftersales import views
 from aftersales.api import PingApi
+from feedback.views import survey_page
 from sla.api import SlaPreviewApi
 
 admin.site.site_header = admin.site.site_title = _("After-sales service administration")
@@ -28,6 +29,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("tickets/", include("tickets.urls")),
     path("feedback/", include("feedback.urls")),
+    # The customer's satisfaction survey: short, as it goes out in an SMS (feedback.surveys).
+    path("s/<str:token>/", survey_page, name="survey"),
     path("sla/", include("sla.urls")),
     path("", include("intake.urls")),
     path("admin/", admin.site.urls),

@@ -3,8 +3,13 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.admin import ReadOnlyAdmin
-from feedback.models import CustomerMessage, MessageTemplate
-from feedback.wording import DEFAULT_WORDINGS, wording_placeholders_check
+from aftersales.log_filters import links_redact
+from feedback.models import CallbackTask, CustomerMessage, MessageTemplate, Survey, WarrantyPromise
+from feedback.wording import (
+    DEFAULT_WORDINGS,
+    wording_placeholders_check,
+    wording_required_missing,
+)
 
 
 @admin.register(CustomerMessage)
@@ -32,8 +37,8 @@ class CustomerMessageAdmin(ReadOnlyAdmin):
         "slot",
         "recipient",
         "template_key",
-        "body",
-        "params",
+        "shown_body",
+        "shown_params",
         "backend",
         "status",
         "attempts",
@@ -51,6 +56,15 @@ class CustomerMessageAdmin(ReadOnlyAdmin):
     @admin.display(description=_("recipient phone"))
     def recipient(self, obj: CustomerMessage) -> str:
         return obj.masked_phone
+
+    # The survey link is the customer's bearer token: staff see it blanked out.
+    @admin.display(description=_("body"))
+    def shown_body(self, obj: CustomerMessage) -> str:
+        return links_redact(obj.body)
+
+    @admin.display(description=_("template parameters"))
+    def shown_params(self, obj: CustomerMessage) -> dict:
+        return {name: links_redact(str(value)) for name, value in obj.params.items()}
 
 
 class MessageTemplateForm(forms.ModelForm):
@@ -70,6 +84,12 @@ class MessageTemplateForm(forms.ModelForm):
                 _("Unknown placeholders %(unknown)s; this template offers %(allowed)s.")
                 % {"unknown": ", ".join(unknown), "allowed": allowed},
             )
+        if key and body and (missing := wording_required_missing(key=key, body=body)):
+            self.add_error(
+                "body",
+                _("This template must keep %(missing)s.")
+                % {"missing": ", ".join(f"{{{name}}}" for name in missing)},
+            )
         return data
 
 
@@ -79,3 +99,80 @@ class MessageTemplateAdmin(admin.ModelAdmin):
 
     form = MessageTemplateForm
     list_display = ("key", "body", "updated_at")
+
+
+@admin.register(Survey)
+class SurveyAdmin(ReadOnlyAdmin):
+    """Read-only: answers come from the customer's link or an agent's callback, never by hand.
+    The nonce (half of the customer's link) is not shown."""
+
+    list_display = (
+        "ticket",
+        "sent_at",
+        "expires_at",
+        "answered_at",
+        "answered_via",
+        "satisfaction",
+        "solved",
+        "nps",
+    )
+    list_filter = ("answered_via", "satisfaction", "solved")
+    search_fields = ("ticket__number",)
+    list_select_related = ("ticket",)
+    fields = (
+        "ticket",
+        "callback_due_at",
+        "sent_at",
+        "expires_at",
+        "unanswered_check_at",
+        "answered_at",
+        "answered_via",
+        "answered_by",
+        "satisfaction",
+        "solved",
+        "nps",
+        "comment",
+    )
+    readonly_fields = fields
+    ordering = ("-sent_at",)
+
+
+@admin.register(CallbackTask)
+class CallbackTaskAdmin(admin.ModelAdmin):
+    """Callbacks are created by the sweeps and recorded on /feedback/callbacks/; here a lead
+    may only (re)assign one."""
+
+    list_display = ("ticket", "due_at", "reason", "status", "assignee", "attempts", "outcome")
+    list_filter = ("status", "reason", "outcome")
+    search_fields = ("ticket__number",)
+    list_select_related = ("ticket", "assignee")
+    fields = (
+        "ticket",
+        "survey",
+        "reason",
+        "due_at",
+        "created_at",
+        "status",
+        "assignee",
+        "attempts",
+        "outcome",
+        "note",
+        "done_at",
+        "done_by",
+    )
+    readonly_fields = tuple(name for name in fields if name != "assignee")
+    ordering = ("status", "due_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WarrantyPromise)
+class WarrantyPromiseAdmin(admin.ModelAdmin):
+    """What the warranty covers after a repair, per product type: the resolve form's default
+    and the resolution notice's promise."""
+
+    list_display = ("category", "text")

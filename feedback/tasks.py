@@ -18,3 +18,9 @@ def message_dispatch(message_id: int) -> None:
 def message_sweep() -> None:
     """Every minute (beat): enqueue due queued, retry_wait and rate_limited messages."""
     services.message_dispatch_due()
+
+
+@shared_task(name="feedback.tasks.surveys_unanswered_sweep", ignore_result=True)
+def surveys_unanswered_sweep() -> int:
+    """Every 5 minutes (beat): surveys unanswered at their check time become agents' callbacks."""
+    return services.surveys_unanswered_sweep()

@@ -28,6 +28,8 @@ class Wording:
     body: str
     # Values for optional placeholders the caller may leave out.
     defaults: Mapping[str, str] = field(default_factory=dict)
+    # Placeholders an edited wording must keep (the survey's link: without it, no survey).
+    required: tuple[str, ...] = ()
 
     @property
     def placeholders(self) -> tuple[str, ...]:
@@ -36,6 +38,7 @@ class Wording:
 
 
 ACK_URGENT = "acknowledgement_urgent"
+SURVEY_LINK = "survey_link"
 
 DEFAULT_WORDINGS: dict[str, Wording] = {
     wording.key: wording
@@ -65,9 +68,17 @@ DEFAULT_WORDINGS: dict[str, Wording] = {
             "您好，您的工单{number}已处理完成：{resolution}。{warranty}如仍有问题请随时联系我们。",
             defaults={"resolution": "问题已处理", "warranty": ""},
         ),
+        # A survey without a link (answered by replying to the SMS): kept for callers that
+        # pass none; the loop always sends SURVEY_LINK.
         Wording(
             "survey",
             "您好，感谢您对工单{number}的耐心配合。请回复数字1-5为本次服务打分（5分为非常满意）。",
+        ),
+        # Issue 7: the signed, expiring link to the one-minute survey (feedback.surveys).
+        Wording(
+            SURVEY_LINK,
+            "您好，工单{number}已处理完成，请花1分钟评价本次服务：{link}",
+            required=("link",),
         ),
         Wording(
             "callback_appointment",
@@ -82,9 +93,11 @@ class WordingError(ValueError):
     """A caller left out a placeholder the wording needs: a bug, raised at queue time."""
 
 
-def template_key_for(*, kind: str, ticket: Ticket) -> str:
+def template_key_for(*, kind: str, ticket: Ticket, context: Mapping[str, Any] | None = None) -> str:
     if kind == "acknowledgement" and ticket.tier == Ticket.Tier.L1:
         return ACK_URGENT
+    if kind == "survey" and context and "link" in context:
+        return SURVEY_LINK
     return kind
 
 
@@ -119,6 +132,12 @@ def wording_placeholders_check(*, key: str, body: str) -> list[str]:
     return [name for name in dict.fromkeys(PLACEHOLDER.findall(body)) if name not in allowed]
 
 
+def wording_required_missing(*, key: str, body: str) -> list[str]:
+    """The placeholders an edited body must keep but left out."""
+    present = set(PLACEHOLDER.findall(body))
+    return [name for name in DEFAULT_WORDINGS[key].required if name not in present]
+
+
 def render(*, key: str, context: Mapping[str, str]) -> tuple[str, dict[str, str]]:
     """Return (body, params) for the template key, preferring an edited wording.
 
@@ -134,10 +153,15 @@ def render(*, key: str, context: Mapping[str, str]) -> tuple[str, dict[str, str]
         raise WordingError(f"{key} needs {', '.join(missing)}")
     params = {name: values[name] for name in default.placeholders}
     edited = MessageTemplate.objects.filter(key=key).values_list("body", flat=True).first()
-    if edited and not wording_placeholders_check(key=key, body=edited):
+    if edited and not (
+        wording_placeholders_check(key=key, body=edited)
+        or wording_required_missing(key=key, body=edited)
+    ):
         return _substitute(edited, values), params
     if edited:
-        logger.warning("edited wording %s has unknown placeholders; using the default", key)
+        logger.warning(
+            "edited wording %s has unknown or missing placeholders; using the default", key
+        )
     return _substitute(default.body, values), params
 
 

@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg2.extras import execute_values
 
-from feedback.models import CallbackTask, MessageKind
-from feedback.services import message_queue
+from feedback.models import MessageKind
+from feedback.services import callback_due, message_queue
 from sla.policy import (
     Deadlines,
     callback_due_for,
@@ -492,13 +492,13 @@ def _progress(*, ticket: Ticket, due_at: datetime, now: datetime) -> TicketEvent
 
 
 def _callback(*, ticket: Ticket, due_at: datetime, now: datetime) -> TicketEvent:
-    task, _created = CallbackTask.objects.get_or_create(
-        ticket=ticket, due_at=due_at, defaults={"created_at": now}
-    )
+    """The satisfaction callback falls due: the customer gets the survey link, and an L1/L2
+    ticket an agent's call as well (feedback.services.callback_due; once per resolution)."""
+    created = callback_due(ticket=ticket, due_at=due_at, now=now)
     ticket.callback_queued_at = now
     return _event(
         ticket=ticket,
         verb=TicketEvent.Verb.CALLBACK_DUE,
         now=now,
-        payload={"task_id": task.pk, "due_at": _iso(due_at), **_user_payload(ticket.owner)},
+        payload={**created, "due_at": _iso(due_at), **_user_payload(ticket.owner)},
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from aftersales.log_filters import links_redact
 from feedback.models import CustomerMessage
 
 logger = logging.getLogger("feedback.outbox")
@@ -18,6 +19,7 @@ class LogBackend:
             message.masked_phone,
             message.kind,
             message.ticket.number,
-            message.body,
+            # The survey link is a bearer token: it must not reach the logs.
+            links_redact(message.body),
         )
         return f"log-{message.pk}"

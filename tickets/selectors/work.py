@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from feedback.models import CustomerMessage
+from feedback.models import CustomerMessage, WarrantyPromise
 from feedback.wording import PLACEHOLDER, message_context
 from tickets.models import (
     Macro,
@@ -137,7 +137,8 @@ def macros_for_ticket(*, ticket: Ticket) -> list[FilledMacro]:
     ]
 
 
-# What the warranty covers after a repair, offered as the resolve form's default.
+# What the warranty covers after a repair, offered as the resolve form's default when the
+# product type has no WarrantyPromise row (feedback/0005 seeds the rows from these).
 WARRANTY_NOTE_DEFAULTS = {
     ProductCategory.AIR_CONDITIONER: "维修后3个月内同一问题免费上门",
     ProductCategory.REFRIGERATOR: "维修后3个月内同一问题免费上门",
@@ -150,7 +151,12 @@ WARRANTY_NOTE_FALLBACK = "维修后3个月内同一问题免费维修"
 
 
 def warranty_note_default(*, ticket: Ticket) -> str:
+    """The product type's WarrantyPromise (edited in the admin), else the code's default."""
     category = ticket.product.category if ticket.product_id else None
+    if category:
+        promise = WarrantyPromise.objects.filter(category=category).values_list("text", flat=True)
+        if text := promise.first():
+            return text
     return WARRANTY_NOTE_DEFAULTS.get(category, WARRANTY_NOTE_FALLBACK)
 
 

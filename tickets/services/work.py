@@ -10,7 +10,7 @@ the one state machine; repeating a move that already happened is a no-op, not a 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -362,7 +362,9 @@ def ticket_resolve(
     3. Refused while other work is open: a sub-task, a scheduled visit, an active mail-in
        repair. The message names each.
     4. Save the four columns, then ticket_transition(→ resolved) with what was done as note.
+    5. Queue the resolution notice to the customer (what was done, what the warranty covers).
     """
+    now = now or timezone.now()
     errors = {}
     if resolution_code not in Ticket.Resolution.values:
         errors["resolution_code"] = [_("Choose how it was resolved.")]
@@ -389,8 +391,34 @@ def ticket_resolve(
     locked.resolution_code, locked.root_cause = resolution_code, root_cause
     locked.resolution_note, locked.warranty_note = resolution_note, warranty_note
     locked.save(update_fields=["resolution_code", "root_cause", "resolution_note", "warranty_note"])
-    return ticket_transition(
+    resolved = ticket_transition(
         ticket=locked, to_status=S.RESOLVED, actor=actor, note=resolution_note, now=now
+    )
+    _resolution_notice(resolved, now=now)
+    return resolved
+
+
+# An SMS runs to several parts past ~70 characters: what was done is told in brief.
+NOTICE_RESOLUTION_MAX = 120
+
+
+def _shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _resolution_notice(ticket: Ticket, *, now: datetime) -> None:
+    """Tell the customer what was done and what the warranty now covers (seed 000: the
+    repaired machine and the 3-month promise nobody mentioned). One per resolution."""
+    warranty = ticket.warranty_note.rstrip("。.， ")
+    message_queue(
+        ticket=ticket,
+        kind=MessageKind.RESOLUTION,
+        slot="resolved-" + ticket.resolved_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ"),
+        context={
+            "resolution": _shortened(ticket.resolution_note.rstrip("。. "), NOTICE_RESOLUTION_MAX),
+            "warranty": f"{warranty}。" if warranty else "",
+        },
+        now=now,
     )
 
 

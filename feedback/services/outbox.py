@@ -1,9 +1,9 @@
-"""Writes on the outbox: queue a message, send it once, sweep due ones, record receipts."""
+"""The outbox: queue a message, send it once, sweep due ones, record receipts."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -36,6 +36,8 @@ DUE_STATUSES = (Status.QUEUED, Status.RETRY_WAIT, Status.RATE_LIMITED)
 HANDED_OVER = (Status.SENDING, Status.SENT, Status.DELIVERED, Status.UNDELIVERED)
 # pg_advisory_xact_lock(int, int) namespace for "sending to this phone" ("OB" for outbox).
 PHONE_LOCK_CLASS = 0x4F42
+# What the timeline shows instead of a private value (the survey link is a bearer token).
+PRIVATE_MARK = "【链接已隐藏】"
 
 
 def _enqueue(message_id: int) -> None:
@@ -60,20 +62,22 @@ def message_queue(
     kind: str,
     slot: str = "",
     context: Mapping[str, Any] | None = None,
+    private: Collection[str] = (),
     now: datetime | None = None,
 ) -> CustomerMessage:
     """Queue one message to the ticket's customer, once per (ticket, kind, slot).
 
     1. Render the kind's Chinese wording and get-or-create the row with the customer's phone;
        a repeat returns the row already there: no second message, event or task.
-    2. Write the MESSAGE event, so the ticket's timeline shows what the customer is told.
+    2. Write the MESSAGE event, so the ticket's timeline shows what the customer is told,
+       with the values of the `private` context names (a survey link) blanked out.
     3. Enqueue message_dispatch when the caller's transaction commits; a rollback leaves
        neither row nor task. If that task is lost, the sweeper enqueues it after the lease.
     """
     now = now or timezone.now()
     if kind not in MessageKind.values:
         raise ValueError(f"unknown message kind {kind!r}")
-    key = template_key_for(kind=kind, ticket=ticket)
+    key = template_key_for(kind=kind, ticket=ticket, context=context)
     body, params = render(key=key, context=message_context(ticket=ticket, extra=context))
     message, created = CustomerMessage.objects.get_or_create(
         ticket=ticket,
@@ -96,10 +100,22 @@ def message_queue(
         verb=TicketEvent.Verb.MESSAGE,
         actor=None,
         at=now,
-        payload={"kind": kind, "message_id": message.pk, "status": message.status, "note": body},
+        payload={
+            "kind": kind,
+            "message_id": message.pk,
+            "status": message.status,
+            "note": _redacted(body, [str((context or {})[name]) for name in private]),
+        },
     )
     transaction.on_commit(partial(_enqueue, message.pk))
     return message
+
+
+def _redacted(body: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        if secret:
+            body = body.replace(secret, PRIVATE_MARK)
+    return body
 
 
 def message_send(*, message: CustomerMessage, now: datetime | None = None) -> CustomerMessage:
