@@ -203,3 +203,13 @@ def test_waits_are_sub_tasks_and_resolutions_say_how(seeded: Seeded) -> None:
     assert resolved.exists()
     assert not resolved.filter(resolution_code="").exists()
     assert not resolved.filter(root_cause="").exists()
+
+
+def test_closed_tickets_were_closed_by_the_customers_survey(seeded: Seeded) -> None:
+    closed = Ticket.objects.filter(status="closed")
+    assert closed.exists()
+    for ticket in closed:
+        assert ticket.surveys.filter(answered_at__isnull=False, satisfaction__gte=4).exists()
+    second = Ticket.objects.filter(reopen_count__gt=0)
+    assert second.exists()
+    assert all(t.surveys.filter(satisfaction__lt=4).exists() for t in second)
