@@ -82,7 +82,7 @@ DEFAULT_WORDINGS: dict[str, Wording] = {
         ),
         Wording(
             "callback_appointment",
-            "您好，我们将于{callback_at}就工单{number}的处理结果给您回访，请留意来电。",
+            "您好，我们将于{callback_at}前就工单{number}的处理结果给您电话回访，请留意来电。",
         ),
         Wording("reply", "您好，关于您的工单{number}：{text}"),
     ]

@@ -56,6 +56,21 @@ def _working_days_after(start: datetime, days: int) -> datetime:
     return add_business_time(start=start, amount=amount, calendar=sla_snapshot().calendar).at
 
 
+# An agent's callback is promised within this many working days of its creation.
+CALLBACK_PROMISE_WORKING_DAYS = 1
+
+
+def _callback_announce(task: CallbackTask, *, now: datetime) -> None:
+    """Tell the customer a call is coming, and by when (the CALLBACK_APPOINTMENT message)."""
+    message_queue(
+        ticket=task.ticket,
+        kind=MessageKind.CALLBACK_APPOINTMENT,
+        slot=f"callback-{task.pk}",
+        context={"callback_at": _working_days_after(now, CALLBACK_PROMISE_WORKING_DAYS)},
+        now=now,
+    )
+
+
 def survey_slot(callback_due_at: datetime) -> str:
     """The outbox slot of the survey of one resolution: one message per callback due time."""
     return "survey-" + callback_due_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -97,11 +112,13 @@ def callback_due(*, ticket: Ticket, due_at: datetime, now: datetime) -> dict:
     survey = survey_send(ticket=ticket, callback_due_at=due_at, now=now)
     task = None
     if ticket.tier in CALLED_TIERS:
-        task, _created = CallbackTask.objects.get_or_create(
+        task, created = CallbackTask.objects.get_or_create(
             ticket=ticket,
             due_at=due_at,
             defaults={"created_at": now, "survey": survey, "reason": CallbackTask.Reason.TIER},
         )
+        if created:
+            _callback_announce(task, now=now)
     return {"survey_id": survey.pk, "task_id": task.pk if task else None}
 
 
@@ -152,6 +169,7 @@ def surveys_unanswered_sweep(*, now: datetime | None = None, batch: int = UNANSW
                 )
                 if made:
                     created += 1
+                    _callback_announce(task, now=now)
                     ticket_event_write(
                         ticket=survey.ticket,
                         verb=TicketEvent.Verb.CALLBACK_DUE,

@@ -175,8 +175,12 @@ def test_one_ticket_from_the_store_counter_to_its_resolution(
     choice.check()
     expect(choice).to_be_checked()
     shot(desk, "visit-scheduled-form")
-    schedule.locator("button[type=submit]").click()
-    desk.wait_for_load_state("networkidle")
+    with desk.expect_response(
+        lambda r: r.request.method == "POST" and "/visits/schedule/" in r.url
+    ) as booking:
+        schedule.locator("button[type=submit]").click()
+    assert booking.value.status == 302, desk.locator("#onsite .error").all_inner_texts()
+    desk.wait_for_load_state()
     shot(desk, "visit-booked")
     expect(desk.locator("#onsite")).to_contain_text(str(engineer))
     visit = Visit.objects.get(ticket__number=number)

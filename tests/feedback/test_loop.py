@@ -304,3 +304,25 @@ def test_an_edited_survey_wording_must_keep_the_link(make, agent):
     message = survey_message(ticket)
     assert message.template_key == "survey_link"
     assert token_of(message)
+
+
+def _appointments(ticket: Ticket) -> list[CustomerMessage]:
+    return list(CustomerMessage.objects.filter(ticket=ticket, kind="callback_appointment"))
+
+
+def test_a_callback_call_is_announced_to_the_customer_once_with_its_deadline(make, agent):
+    called = resolve(make("L2"), agent, NOW + 3 * H)
+    due = called.callback_due_at
+    sla_sweep(now=due)
+    sla_sweep(now=due + H)
+    [message] = _appointments(called)
+    by = timezone.localtime(working_days_after(due, 1))
+    assert f"将于{by.month}月{by.day}日 {by:%H:%M}前就工单{called.number}" in message.body
+
+    quiet = resolve(make("L3"), agent, NOW + 3 * H)
+    sla_sweep(now=quiet.callback_due_at)
+    assert _appointments(quiet) == []  # a survey only, no call yet
+    check_at = Survey.objects.get(ticket=quiet).unanswered_check_at
+    surveys_unanswered_sweep(now=check_at)
+    surveys_unanswered_sweep(now=check_at + H)
+    assert len(_appointments(quiet)) == 1

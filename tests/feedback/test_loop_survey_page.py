@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.test import Client
@@ -23,6 +24,12 @@ from tickets.services.work import ticket_resolve
 
 pytestmark = pytest.mark.django_db
 S = Ticket.Status
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    """The page in English (the language switcher's cookie), so assertions read the msgids."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
 
 @pytest.fixture
