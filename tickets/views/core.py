@@ -90,10 +90,10 @@ def saved_filter_delete(request, pk: int):
     return redirect("tickets:list")
 
 
-def _detail_context(request, ticket: Ticket, *, bound: dict | None = None) -> dict:
+def detail_context(request, ticket: Ticket, *, bound: dict | None = None) -> dict:
     """The ticket page's context; `bound` holds the work area's posted forms to show again
     (the timeline comes from work_context too)."""
-    # Imported here: the area modules import this one for ticket_or_404.
+    # Imported here: the area modules import this one (ticket_or_404, detail_context).
     from tickets.views import dispatch, field, work
 
     return {
@@ -111,7 +111,7 @@ def _detail_context(request, ticket: Ticket, *, bound: dict | None = None) -> di
 @login_required
 def ticket_detail(request, number: str):
     ticket = ticket_or_404(request, number)
-    return render(request, "tickets/detail.html", _detail_context(request, ticket))
+    return render(request, "tickets/detail.html", detail_context(request, ticket))
 
 
 @login_required
@@ -138,7 +138,7 @@ def ticket_transition(request, number: str):
         # Lost a race: the current state, with why, so the agent decides again (409).
         messages.error(request, str(exc))
         fresh = ticket_or_404(request, number)
-        return render(request, "tickets/detail.html", _detail_context(request, fresh), status=409)
+        return render(request, "tickets/detail.html", detail_context(request, fresh), status=409)
     except DomainError as exc:
         messages.error(request, str(exc))
     return redirect("tickets:detail", number=number)
@@ -157,7 +157,7 @@ def customer_reveal(request, number: str):
             request, "tickets/partials/_customer.html", {"ticket": ticket, "contact": contact}
         )
     return render(
-        request, "tickets/detail.html", {**_detail_context(request, ticket), "contact": contact}
+        request, "tickets/detail.html", {**detail_context(request, ticket), "contact": contact}
     )
 
 

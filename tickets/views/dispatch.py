@@ -36,7 +36,7 @@ from tickets.selectors.dispatch import (
     ticket_transfers,
 )
 from tickets.services import dispatch as services
-from tickets.views.core import _detail_context, ticket_or_404
+from tickets.views.core import detail_context, ticket_or_404
 
 INBOX = "inbox"  # the `back` a form posted from the inbox carries
 
@@ -116,7 +116,7 @@ def dispatch_context(request, ticket, *, bound: dict | None = None) -> dict:
 def _ticket_page(request, number: str, *, status: int, bound: dict | None = None):
     """The whole ticket page as it is now, with a posted form that failed in its place."""
     ticket = ticket_or_404(request, number)
-    context = _detail_context(request, ticket)
+    context = detail_context(request, ticket)
     if bound:
         context |= dispatch_context(request, ticket, bound=bound)
     return render(request, "tickets/detail.html", context, status=status)

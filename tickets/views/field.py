@@ -37,7 +37,7 @@ from tickets.selectors import field as field_selectors
 from tickets.services import customer_reveal
 from tickets.services import field as field_services
 from tickets.services.field import FieldInputError, mailin_next
-from tickets.views.core import ticket_or_404
+from tickets.views.core import detail_context, ticket_or_404
 
 OUTCOMES = (Visit.Status.DONE, Visit.Status.NOT_DONE)
 
@@ -175,11 +175,8 @@ def field_context(request, ticket) -> dict:
 
 
 def _ticket_page(request, number: str, *, status: int, **forms: Form) -> HttpResponse:
-    # Imported here: tickets.views.core imports this module for the ticket page.
-    from tickets.views.core import _detail_context
-
     ticket = ticket_or_404(request, number)
-    context = _detail_context(request, ticket) | onsite_card(request, ticket, **forms)
+    context = detail_context(request, ticket) | onsite_card(request, ticket, **forms)
     return render(request, "tickets/detail.html", context, status=status)
 
 

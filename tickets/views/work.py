@@ -28,7 +28,7 @@ from tickets.models import ALLOWED_TRANSITIONS, Ticket, TicketEvent, User
 from tickets.selectors import work as selectors
 from tickets.services import ticket_tag_review
 from tickets.services import work as services
-from tickets.views.core import _detail_context, ticket_or_404
+from tickets.views.core import detail_context, ticket_or_404
 
 S = Ticket.Status
 WORKS = ("tickets.transition_ticket",)
@@ -192,7 +192,7 @@ def _page(request, number: str, bound: dict, *, status: int):
     """The ticket as it is now, with the posted form shown again."""
     fresh = ticket_or_404(request, number)
     return render(
-        request, "tickets/detail.html", _detail_context(request, fresh, bound=bound), status=status
+        request, "tickets/detail.html", detail_context(request, fresh, bound=bound), status=status
     )
 
 
