@@ -32,6 +32,7 @@ urlpatterns = [
     # The customer's satisfaction survey: short, as it goes out in an SMS (feedback.surveys).
     path("s/<str:token>/", survey_page, name="survey"),
     path("sla/", include("sla.urls")),
+    path("knowledge/", include("knowledge.urls")),
     path("", include("intake.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -20,6 +20,8 @@ class MessageKind(models.TextChoices):
     CALLBACK_APPOINTMENT = "callback_appointment", _("Callback appointment")
     # An agent's own words, when the channel the customer wrote in cannot carry them.
     REPLY = "reply", _("Reply from an agent")
+    # Seed 004: the fix for a problem the customer reported has shipped (knowledge's loop).
+    FIX_NOTICE = "fix_notice", _("Product fix notice")
 
 
 class CustomerMessage(models.Model):

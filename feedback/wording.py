@@ -85,6 +85,11 @@ DEFAULT_WORDINGS: dict[str, Wording] = {
             "您好，我们将于{callback_at}前就工单{number}的处理结果给您电话回访，请留意来电。",
         ),
         Wording("reply", "您好，关于您的工单{number}：{text}"),
+        Wording(
+            "fix_notice",
+            "您好，您此前反馈的问题（工单{number}）我们已完成改进：{fix}。感谢您帮助我们做得更好。",
+            defaults={"fix": "相关问题已修复"},
+        ),
     ]
 }
 

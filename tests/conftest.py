@@ -126,3 +126,4 @@ def role_groups_after_flush(transactional_db):
     importlib.import_module("tickets.migrations.0003_roles").create_roles(django_apps, None)
     for later in ("0013_dispatch_roles_and_macros", "0015_engineer_do_visits"):
         importlib.import_module(f"tickets.migrations.{later}").grant(django_apps, None)
+    importlib.import_module("knowledge.migrations.0002_knowledge_roles").grant(django_apps, None)

@@ -10,5 +10,9 @@ ROLE_LABELS = {
     "store_staff": _("Store staff"),
     "product_manager": _("Product manager"),
     "warehouse": _("Warehouse"),
+    # Knowledge's improvement loop: a plan is adopted when each of these three approves.
+    "product_director": _("Product director"),
+    "rnd_lead": _("R&D lead"),
+    "quality_lead": _("Quality lead"),
     "admin": _("Administrator"),
 }

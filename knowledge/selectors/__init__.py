@@ -1,0 +1,1 @@
+"""Knowledge reads, one module per area."""

@@ -1,0 +1,1 @@
+"""Knowledge writes, one module per area."""

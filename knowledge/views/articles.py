@@ -1,0 +1,3 @@
+"""Filled by the knowledge issue (8)."""
+
+urlpatterns: list = []
