@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from intake.wechat.delivery import wechat_agent_reply
 from intake.wechat.selectors import wechat_thread_for_ticket
+from knowledge.selectors.work import ticket_suggestions
 from tickets import selectors, services
 from tickets.errors import DomainError, PermissionDeniedError, StaleTicket
 from tickets.filters import TicketFilter
@@ -105,6 +106,7 @@ def detail_context(request, ticket: Ticket, *, bound: dict | None = None) -> dic
         "can_transition": request.user.has_perm("tickets.transition_ticket"),
         "can_reveal": request.user.has_perm("tickets.reveal_customer"),
         "wechat": wechat_thread_for_ticket(ticket=ticket, now=timezone.now()),
+        "knowledge_suggestions": ticket_suggestions(ticket=ticket),
     }
 
 
