@@ -42,7 +42,8 @@ bench: install
 	$(EMBEDDED) --var var/bench -- sh -c '\
 	  $(PY) bench/intake_throughput.py && \
 	  $(PY) bench/sla_sweep.py && \
-	  $(PY) bench/queue_page.py'
+	  $(PY) bench/queue_page.py && \
+	  $(PY) bench/knowledge_search.py'
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

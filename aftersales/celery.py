@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings")
 
@@ -50,5 +51,17 @@ app.conf.beat_schedule = {
         "task": "sla.tasks.dashboard_warm",
         "schedule": 60.0,
         "options": {"expires": 60},
+    },
+    # Knowledge (seed 004): this month's alerts per model + batch and per tag; reruns are
+    # harmless (one alert per subject and month), so a missed hour is caught up by the next.
+    "knowledge-alerts-check": {
+        "task": "knowledge.tasks.alerts_check",
+        "schedule": crontab(minute=7),
+        "options": {"expires": 3600},
+    },
+    # The monthly feedback analysis of the month before, on the 1st at 02:00 Shanghai time.
+    "knowledge-monthly-report": {
+        "task": "knowledge.tasks.monthly_report_generate",
+        "schedule": crontab(minute=0, hour=2, day_of_month=1),
     },
 }

@@ -301,6 +301,18 @@ SURVEY_UNANSWERED_WORKING_DAYS = env_int("SURVEY_UNANSWERED_WORKING_DAYS", 2)
 if SURVEY_LINK_DAYS < 1 or SURVEY_UNANSWERED_WORKING_DAYS < 1:
     raise ImproperlyConfigured("SURVEY_LINK_DAYS and SURVEY_UNANSWERED_WORKING_DAYS must be ≥ 1.")
 
+# --- Knowledge: early alerts (seed 004) -------------------------------------------------
+# A product model + batch, or a tag, with more than THRESHOLD tickets in a calendar month is
+# an alert; so is one whose month runs at SPIKE_RATIO times its average of the BASELINE_MONTHS
+# before, pro rata to the part of the month gone (and at least SPIKE_MIN_COUNT tickets, so
+# that 1 → 2 is no alarm).
+KNOWLEDGE_ALERT_THRESHOLD = env_int("KNOWLEDGE_ALERT_THRESHOLD", 5)
+KNOWLEDGE_ALERT_SPIKE_RATIO = env_int("KNOWLEDGE_ALERT_SPIKE_RATIO", 3)
+KNOWLEDGE_ALERT_BASELINE_MONTHS = env_int("KNOWLEDGE_ALERT_BASELINE_MONTHS", 3)
+KNOWLEDGE_ALERT_SPIKE_MIN_COUNT = env_int("KNOWLEDGE_ALERT_SPIKE_MIN_COUNT", 3)
+if min(KNOWLEDGE_ALERT_THRESHOLD, KNOWLEDGE_ALERT_SPIKE_RATIO, KNOWLEDGE_ALERT_BASELINE_MONTHS) < 1:
+    raise ImproperlyConfigured("The KNOWLEDGE_ALERT_* settings must be ≥ 1.")
+
 # --- WeChat Work customer service (intake.wechat) -----------------------------------------
 # Empty leaves the channel off: the callback answers 503 until corp id, token and AES key are
 # set. The API base is overridable so a local fake WeChat can stand in.

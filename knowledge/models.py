@@ -263,7 +263,7 @@ class ImprovementPlan(models.Model):
         REJECTED = "rejected", _("Rejected")
         ADOPTED = "adopted", _("Adopted")
         VERIFIED = "verified", _("Verified")
-        SHIPPED = "shipped", _("Shipped")
+        SHIPPED = "shipped", _("Fix released")
 
     report = models.OneToOneField(
         ProblemReport, verbose_name=_("report"), on_delete=models.CASCADE, related_name="plan"

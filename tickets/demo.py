@@ -167,6 +167,10 @@ USERS: list[UserRow] = [
     UserRow("store_staff", "刘洋", at_first_store=True),
     UserRow("product_manager", "赵磊"),
     UserRow("warehouse", "孙丽", ("warehouse",)),
+    # The three who approve an improvement plan (knowledge, seed 004).
+    UserRow("product_director", "吴刚"),
+    UserRow("rnd_lead", "郑伟"),
+    UserRow("quality_lead", "冯静"),
     UserRow("admin", "周婷", is_staff=True, is_superuser=True),
 ]
 

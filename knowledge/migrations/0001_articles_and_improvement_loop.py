@@ -294,7 +294,7 @@ class Migration(migrations.Migration):
                             ("rejected", "Rejected"),
                             ("adopted", "Adopted"),
                             ("verified", "Verified"),
-                            ("shipped", "Shipped"),
+                            ("shipped", "Fix released"),
                         ],
                         default="draft",
                         max_length=10,

@@ -3,6 +3,11 @@ import importlib
 from django.db import migrations
 
 VIEW_LOOP = [
+    # The tickets behind the loop: suggestions, and those a problem report covers.
+    "tickets.view_ticket",
+    "tickets.view_suggestion_tickets",
+    "tickets.view_product",
+    "tickets.view_tag",
     "knowledge.view_article",
     "knowledge.view_problemreport",
     "knowledge.view_improvementplan",

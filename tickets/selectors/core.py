@@ -75,7 +75,11 @@ def ticket_visibility(user: User) -> Q | None:
     if user.has_perm("tickets.view_store_tickets") and user.store_id:
         scope |= Q(store_id=user.store_id)
     if user.has_perm("tickets.view_suggestion_tickets"):
-        scope |= Q(category=Ticket.Category.SUGGESTION)
+        scope |= Q(category=Ticket.Category.SUGGESTION) | Q(tier=Ticket.Tier.S)
+    if user.has_perm("knowledge.view_problemreport"):
+        # The improvement loop reads the tickets its problem reports cover.
+        reported = Ticket.problem_reports.through.objects.filter(ticket_id=OuterRef("pk"))
+        scope |= Exists(reported)
     # Helping is seeing: a team with a sub-task on the ticket or a transfer to decide, and the
     # engineer of a visit, see that ticket (the owner's team keeps it).
     my_teams = user.teams.values("pk")

@@ -21,6 +21,9 @@ from django.utils import timezone
 from feedback.models import Survey
 from feedback.services import survey_answer, survey_send
 from intake.services import Complaint, complaint_register
+from knowledge.demo_alerts import alerts_demo_seed
+from knowledge.demo_loop import loop_demo_seed
+from knowledge.seed_articles import articles_seed
 from tickets import demo
 from tickets.models import Customer, EngineerProfile, Product, Store, Tag, Team, Ticket, User
 from tickets.phones import phone_normalise
@@ -45,6 +48,12 @@ class Command(BaseCommand):
             tags = _seed_tags(teams)
             users = _seed_users(teams=teams, stores=stores, password=password)
             created = _seed_tickets(now=now, users=users, stores=stores, tags=tags, teams=teams)
+            # Knowledge: articles; the improvement loop (one plan awaiting its approvals, one
+            # fix shipped); then a month of one batch's tickets over the alert threshold and
+            # the monthly reports, which list the loop's plans.
+            articles_seed(now=now)
+            loop_demo_seed(now=now)
+            alerts_demo_seed(now=now)
         self._report(created=created, password=password, source=source)
 
     def _report(self, *, created: int, password: str, source: str) -> None:

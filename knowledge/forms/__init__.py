@@ -1,0 +1,1 @@
+"""Knowledge forms, one module per area."""
