@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework.exceptions import ValidationError
-from rest_framework.fields import BooleanField
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework.fields import BooleanField, CharField
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -16,21 +17,62 @@ from tickets.errors import DomainError
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         return Response({"detail": str(exc), "code": exc.code}, status=exc.http_status)
+    if isinstance(exc, RecursionError):
+        # The JSON parser's answer to `[[[[…]]]]` thousands deep: bad input, not a crash.
+        exc = ParseError()
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = ValidationError(detail=detail)
     return drf_exception_handler(exc, context)
 
 
+_ERROR = inline_serializer("Error", {"detail": CharField(), "code": CharField(required=False)})
+_ERROR_MEANINGS = {
+    400: "Bad input: each field at fault with its messages (or `detail`).",
+    401: "No token, or an unknown one.",
+    403: "This user's role may not do this.",
+    404: "No such object among those this user may see.",
+    409: "The ticket's state forbids this, or it changed since it was read (`code` says which).",
+    415: "The body's content type is not JSON, a form or multipart.",
+    429: "Too many requests: wait and retry.",
+}
+
+
+def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
+    """The 4xx answers an operation can give, for its `@extend_schema(responses=...)`."""
+    return {
+        code: OpenApiResponse(
+            OpenApiTypes.OBJECT if code == 400 else _ERROR, description=_ERROR_MEANINGS[code]
+        )
+        for code in codes
+    }
+
+
+# What every operation behind a token may answer besides its success.
+AUTHENTICATED = (401, 403)
+# What an operation that reads a body may answer besides its success.
+WITH_BODY = (400, 415)
+
+
 class PingApi(APIView):
     """An authenticated no-op: integrations check their token; the benchmark's baseline."""
 
-    @extend_schema(request=None, responses={200: inline_serializer("Ping", {"ok": BooleanField()})})
+    @extend_schema(
+        request=None,
+        responses={
+            200: inline_serializer("Ping", {"ok": BooleanField()}),
+            **error_responses(*AUTHENTICATED),
+        },
+    )
     def get(self, request):
         return Response({"ok": True})
 
     @extend_schema(
-        request=None, responses={200: inline_serializer("PingPost", {"ok": BooleanField()})}
+        request=None,
+        responses={
+            200: inline_serializer("PingPost", {"ok": BooleanField()}),
+            **error_responses(*AUTHENTICATED),
+        },
     )
     def post(self, request):
         return Response({"ok": True})

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from aftersales.api import AUTHENTICATED, WITH_BODY, error_responses
 from intake.models import Submission
 from intake.services import Complaint, complaint_register, submission_accept
 from intake.triage import TriageInput, triage
@@ -59,7 +60,11 @@ class ComplaintRegisterApi(APIView):
 
     @extend_schema(
         request=ComplaintInputSerializer,
-        responses={201: TicketOutputSerializer, 200: TicketOutputSerializer},
+        responses={
+            201: TicketOutputSerializer,
+            200: TicketOutputSerializer,
+            **error_responses(*WITH_BODY, *AUTHENTICATED),
+        },
     )
     def post(self, request):
         """Register a complaint; the same (channel, external_ref) again returns the first ticket."""
@@ -111,7 +116,11 @@ class SubmissionApi(APIView):
 
     @extend_schema(
         request=ComplaintInputSerializer,
-        responses={202: SubmissionOutputSerializer, 200: SubmissionOutputSerializer},
+        responses={
+            202: SubmissionOutputSerializer,
+            200: SubmissionOutputSerializer,
+            **error_responses(*WITH_BODY, *AUTHENTICATED),
+        },
     )
     def post(self, request):
         data = ComplaintInputSerializer(data=request.data)
@@ -129,7 +138,9 @@ class SubmissionDetailApi(APIView):
 
     permission_classes = [IsAuthenticated, CanRegisterTickets]
 
-    @extend_schema(responses={200: SubmissionOutputSerializer})
+    @extend_schema(
+        responses={200: SubmissionOutputSerializer, **error_responses(404, *AUTHENTICATED)}
+    )
     def get(self, request, number: str):
         submission = (
             Submission.objects.filter(actor=request.user)
@@ -184,7 +195,10 @@ class TriageApi(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [TriageAnonThrottle]
 
-    @extend_schema(request=TriageInputSerializer, responses={200: TriageOutputSerializer})
+    @extend_schema(
+        request=TriageInputSerializer,
+        responses={200: TriageOutputSerializer, **error_responses(*WITH_BODY, 429)},
+    )
     def post(self, request):
         """Tier, category, tags, reasons and what the description still lacks; creates nothing."""
         data = TriageInputSerializer(data=request.data)

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from aftersales.api import error_responses
 from sla.calendar import SHANGHAI
 from sla.policy import deadlines_for
 from tickets.models import Ticket
@@ -90,7 +91,7 @@ class SlaPreviewApi(APIView):
                 description="ISO 8601 with a UTC offset; default: now.",
             ),
         ],
-        responses={200: SlaPreviewOutputSerializer},
+        responses={200: SlaPreviewOutputSerializer, **error_responses(400, 429)},
     )
     def get(self, request):
         """First-contact and resolution due times (Asia/Shanghai) and any calendar gaps."""

@@ -2,7 +2,7 @@
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import CursorPagination
@@ -10,6 +10,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from aftersales.api import AUTHENTICATED, WITH_BODY, error_responses
 from intake.api import CanRegisterTickets, ComplaintInputSerializer, complaint_register_response
 from tickets import selectors, services
 from tickets.errors import DomainError
@@ -43,6 +44,14 @@ class TicketFromUrlMixin:
             raise Http404 from None
 
 
+@extend_schema_view(
+    get=extend_schema(
+        responses={
+            200: TicketOutputSerializer(many=True),
+            **error_responses(400, 404, *AUTHENTICATED),
+        }
+    )
+)
 class TicketListApi(generics.ListAPIView):
     """GET: the tickets this user may see. POST: register a complaint from another system."""
 
@@ -62,13 +71,22 @@ class TicketListApi(generics.ListAPIView):
 
     @extend_schema(
         request=ComplaintInputSerializer,
-        responses={201: TicketOutputSerializer, 200: TicketOutputSerializer},
+        responses={
+            201: TicketOutputSerializer,
+            200: TicketOutputSerializer,
+            **error_responses(*WITH_BODY, *AUTHENTICATED),
+        },
     )
     def post(self, request):
         """Register a complaint (as /api/v1/intake/complaints/): same service, same answers."""
         return complaint_register_response(request)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        responses={200: TicketOutputSerializer, **error_responses(404, *AUTHENTICATED)}
+    )
+)
 class TicketDetailApi(TicketFromUrlMixin, generics.RetrieveAPIView):
     serializer_class = TicketOutputSerializer
 
@@ -76,6 +94,14 @@ class TicketDetailApi(TicketFromUrlMixin, generics.RetrieveAPIView):
         return self.get_ticket()
 
 
+@extend_schema_view(
+    get=extend_schema(
+        responses={
+            200: TicketEventOutputSerializer(many=True),
+            **error_responses(404, *AUTHENTICATED),
+        }
+    )
+)
 class TicketTimelineApi(TicketFromUrlMixin, generics.ListAPIView):
     serializer_class = TicketEventOutputSerializer
     pagination_class = None
@@ -90,7 +116,13 @@ NEEDS_DETAILS = frozenset({"resolve", "hold", "reopen"})
 
 
 class TicketTransitionApi(TicketFromUrlMixin, APIView):
-    @extend_schema(request=TransitionInputSerializer, responses={200: TicketOutputSerializer})
+    @extend_schema(
+        request=TransitionInputSerializer,
+        responses={
+            200: TicketOutputSerializer,
+            **error_responses(*WITH_BODY, *AUTHENTICATED, 404, 409),
+        },
+    )
     def post(self, request, number: str):
         data = TransitionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -107,7 +139,10 @@ class TicketTransitionApi(TicketFromUrlMixin, APIView):
 
 
 class TicketRevealApi(TicketFromUrlMixin, APIView):
-    @extend_schema(request=None, responses={200: RevealOutputSerializer})
+    @extend_schema(
+        request=None,
+        responses={200: RevealOutputSerializer, **error_responses(*AUTHENTICATED, 404)},
+    )
     def post(self, request, number: str):
         contact = services.customer_reveal(ticket=self.get_ticket(), actor=request.user)
         return Response(RevealOutputSerializer(contact).data, status=status.HTTP_200_OK)
