@@ -72,7 +72,7 @@ def test_roles_that_do_not_register_get_403(request, db, client, role):
 def test_without_the_customers_confirmation_nothing_is_registered(client, agent):
     client.force_login(agent)
     response = client.post(reverse("intake:hotline_form"), form_data(customer_confirmed=""))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "customer_confirmed" in response.context["form"].errors
     assert not Ticket.objects.exists()
 
