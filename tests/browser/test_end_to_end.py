@@ -168,8 +168,10 @@ def test_one_ticket_from_the_store_counter_to_its_resolution(
     schedule.locator("[name=city]").fill("上海")
     schedule.locator("[name=district]").fill("徐汇区")
     schedule.locator("[name=address]").fill("漕溪北路88号3栋1201")
-    # Each change re-asks htmx for suggestions: choose once the last answer is in.
-    desk.wait_for_load_state("networkidle")
+    # Each change re-asks htmx for suggestions and the answer replaces the list: choose once
+    # the last one is in (htmx marks the asking element while its request is in flight; a
+    # network-idle wait raced with a late answer on a loaded machine).
+    desk.wait_for_function("() => !document.querySelector('.visit-place.htmx-request')")
     choice = schedule.locator(f"input[name=engineer][value='{engineer.pk}']")
     expect(choice).to_be_enabled()
     choice.check()
