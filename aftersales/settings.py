@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -73,6 +74,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
+    "csp",
     "tickets",
     "intake",
     "sla",
@@ -82,6 +85,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "aftersales.middleware.ChosenLanguageMiddleware",
@@ -91,6 +95,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username + address before the password is checked.
+    "aftersales.security.AxesRequestBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "aftersales.urls"
@@ -173,14 +184,6 @@ RATELIMIT_FAIL_OPEN = True
 if os.environ.get("RATELIMIT_IP_META_KEY"):
     RATELIMIT_IP_META_KEY = os.environ["RATELIMIT_IP_META_KEY"]
 
-SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = True
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "DENY"
-SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -200,6 +203,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set used by several fields (else `check --deploy` warns, W001).
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "tickets.models.Ticket.Status",
+        "UrgencyEnum": "tickets.models.Ticket.Urgency",
+    },
 }
 
 CELERY_BROKER_URL = celery_broker_url(REDIS_URL)
@@ -346,3 +354,66 @@ def _check_wechat_aes_key(value: str) -> None:
 if WECHAT_WORK_AES_KEY:
     _check_wechat_aes_key(WECHAT_WORK_AES_KEY)
 # --- end of the WeChat Work block --------------------------------------------------------
+
+# --- Security: sessions, cookies, headers, CSP, login throttling ---------------------------
+# `make run` and the tests serve plain HTTP on 127.0.0.1; production serves HTTPS through a
+# TLS-terminating proxy in front of gunicorn (the image itself speaks HTTP). DJANGO_HTTPS
+# (default: on when PUBLIC_BASE_URL is https://) turns on every HTTPS setting below; each can
+# still be overridden on its own. `manage.py check --deploy` is clean with it on
+# (tests/security/test_deploy_check.py).
+HTTPS = env_bool("DJANGO_HTTPS", PUBLIC_BASE_URL.startswith("https://"))
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", HTTPS)
+# The container healthcheck calls http://127.0.0.1:8000/healthz from inside: never redirect it.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Trust the proxy's X-Forwarded-Proto only when one is in front (it must overwrite the header).
+if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", HTTPS):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", HTTPS)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", HTTPS)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+# A working day at the counter or on the phone; a stolen cookie is worth less after it.
+SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_COOKIE_AGE", 12 * 3600)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content security policy (django-csp 4): scripts only from our static files (htmx, ECharts
+# and static/js come from there), no inline script anywhere (data for scripts travels in
+# json_script blocks, which are never executed). Styles from our CSS files; inline style
+# *attributes* are allowed because ECharts writes its tooltips as HTML with style="…"
+# (attributes cannot run script; <style> elements stay refused). The Swagger UI page
+# (/api/docs/) is the one exception, relaxed in aftersales/urls.py for its inline script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one username
+# from one address, that pair is refused for AXES_COOLOFF_MINUTES (429, the login page with
+# the reason); a successful login resets the count. Token-authenticated API calls never
+# pass through authenticate() and are not affected.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/login.html"
+# Behind a proxy every user would share its address: the same header as the rate limits.
+if os.environ.get("RATELIMIT_IP_META_KEY"):
+    AXES_IPWARE_META_PRECEDENCE_ORDER = (os.environ["RATELIMIT_IP_META_KEY"], "REMOTE_ADDR")
+if AXES_FAILURE_LIMIT < 1:
+    raise ImproperlyConfigured("AXES_FAILURE_LIMIT must be ≥ 1.")
+# --- end of the security block -----------------------------------------------------------

@@ -15,7 +15,7 @@ from intake.api import CanRegisterTickets, ComplaintInputSerializer, complaint_r
 from tickets import selectors, services
 from tickets.errors import DomainError
 from tickets.filters import TicketFilter
-from tickets.models import Ticket
+from tickets.models import Ticket, TicketEvent
 from tickets.serializers import (
     RevealOutputSerializer,
     TicketEventOutputSerializer,
@@ -105,6 +105,7 @@ class TicketDetailApi(TicketFromUrlMixin, generics.RetrieveAPIView):
 class TicketTimelineApi(TicketFromUrlMixin, generics.ListAPIView):
     serializer_class = TicketEventOutputSerializer
     pagination_class = None
+    queryset = TicketEvent.objects.none()  # the schema's model; get_queryset() scopes it
 
     def get_queryset(self):
         return selectors.ticket_timeline(ticket=self.get_ticket())
