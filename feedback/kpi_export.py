@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment
 
+from aftersales.xlsx import sheet_add
 from feedback import kpis
 
 
@@ -19,15 +20,6 @@ def _met(met: bool | None) -> str:
     if met is None:
         return ""
     return _("Met") if met else _("Not met")
-
-
-def _sheet(book: Workbook, title: str, header: list[str], rows: list[list]) -> None:
-    sheet = book.create_sheet(title)
-    sheet.append([str(cell) for cell in header])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row)
 
 
 def figure_header() -> list[str]:
@@ -132,7 +124,7 @@ def kpi_workbook(*, dashboard: kpis.Dashboard, scope_label: str) -> Workbook:
     book = Workbook()
     book.remove(book.active)
     period = dashboard.period
-    _sheet(
+    sheet_add(
         book,
         _("Summary"),
         [_("Figure"), _("Value"), _("Target"), _("Against target"), _("Definition")],
@@ -148,7 +140,7 @@ def kpi_workbook(*, dashboard: kpis.Dashboard, scope_label: str) -> Workbook:
     summary.column_dimensions["E"].width = 90
     for cell in summary["E"]:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    _sheet(
+    sheet_add(
         book,
         _("First response by tier"),
         [_("Tier"), _("Contacted"), _("Not contacted yet"), _("Median (h)"), _("p90 (h)")],
@@ -163,7 +155,7 @@ def kpi_workbook(*, dashboard: kpis.Dashboard, scope_label: str) -> Workbook:
             for row in dashboard.first_response
         ],
     )
-    _sheet(
+    sheet_add(
         book,
         _("Trend"),
         [_("Period"), _("From"), _("To"), *figure_header()],
@@ -176,14 +168,14 @@ def kpi_workbook(*, dashboard: kpis.Dashboard, scope_label: str) -> Workbook:
         (_("Teams"), _("Team"), dashboard.by_team),
         (_("Agents"), _("Owner"), dashboard.by_owner),
     ):
-        _sheet(
+        sheet_add(
             book,
             title,
             [label, *figure_header()],
             [[group.name, *figure_row(group.figures)] for group in groups],
         )
     mix = dashboard.mix
-    _sheet(
+    sheet_add(
         book,
         _("Complaint mix"),
         [_("View"), _("Group"), _("Tickets"), _("Share %")],

@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
@@ -21,18 +21,16 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from aftersales.xlsx import sheet_add
+
 PDF_FONT = "STSong-Light"
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _sheet(book: Workbook, title: str, header: list[str], rows: list[list]) -> None:
-    sheet = book.create_sheet(title[:31])
-    sheet.append([str(cell) for cell in header])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row)
+    """A sheet with wrapped cells and widths to fit (Excel caps titles at 31 characters)."""
+    sheet = sheet_add(book, title[:31], header, rows)
     for column in sheet.columns:
         width = max(len(str(cell.value or "")) for cell in column)
         sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, width * 1.6))

@@ -5,22 +5,13 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Font
 
+from aftersales.xlsx import sheet_add
 from tickets.models import Ticket
 
 
 def _percent(rate) -> float | str:
     return "" if rate.percent is None else rate.percent
-
-
-def _sheet(book: Workbook, title: str, header: list[str], rows: list[list]) -> None:
-    sheet = book.create_sheet(title)
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row)
 
 
 def dashboard_workbook(context: dict) -> Workbook:
@@ -51,12 +42,12 @@ def dashboard_workbook(context: dict) -> Workbook:
         _("Resolution counted"),
         _("Resolution %"),
     ]
-    _sheet(book, _("Compliance"), [_("Tier"), _("Window"), *rate_header], rows)
+    sheet_add(book, _("Compliance"), [_("Tier"), _("Window"), *rate_header], rows)
     for key, title, label in (
         ("by_team", _("Teams"), _("Team")),
         ("by_agent", _("Agents"), _("Owner")),
     ):
-        _sheet(
+        sheet_add(
             book,
             title,
             [label, _("Tickets"), *rate_header],
@@ -74,7 +65,7 @@ def dashboard_workbook(context: dict) -> Workbook:
                 for row in context[key]
             ],
         )
-    _sheet(
+    sheet_add(
         book,
         _("Trend"),
         [_("Day"), _("First contact %"), _("Resolution %")],
@@ -84,7 +75,7 @@ def dashboard_workbook(context: dict) -> Workbook:
         ],
     )
     buckets = context["age_buckets"]
-    _sheet(
+    sheet_add(
         book,
         _("Backlog"),
         [_("Tier"), *[str(label) for _key, label, *_rest in buckets]],
@@ -94,7 +85,7 @@ def dashboard_workbook(context: dict) -> Workbook:
         ],
     )
     for key, title in (("breaches", _("Breached")), ("at_risk", _("At risk"))):
-        _sheet(
+        sheet_add(
             book,
             title,
             [_("Ticket"), _("Tier"), _("Team"), _("Owner"), _("First contact due"), _("Due")],
