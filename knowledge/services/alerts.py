@@ -37,11 +37,6 @@ from knowledge.selectors.alerts import (
 )
 from tickets.models import User
 
-DEFAULT_THRESHOLD = 5
-DEFAULT_SPIKE_RATIO = 3.0
-DEFAULT_BASELINE_MONTHS = 3
-DEFAULT_SPIKE_MIN_COUNT = 3
-
 
 @dataclass(frozen=True)
 class Rules:
@@ -52,15 +47,12 @@ class Rules:
 
 
 def alert_rules() -> Rules:
+    """The KNOWLEDGE_ALERT_* settings (defaults and bounds are the settings module's)."""
     return Rules(
-        threshold=int(getattr(settings, "KNOWLEDGE_ALERT_THRESHOLD", DEFAULT_THRESHOLD)),
-        spike_ratio=float(getattr(settings, "KNOWLEDGE_ALERT_SPIKE_RATIO", DEFAULT_SPIKE_RATIO)),
-        baseline_months=max(
-            1, int(getattr(settings, "KNOWLEDGE_ALERT_BASELINE_MONTHS", DEFAULT_BASELINE_MONTHS))
-        ),
-        spike_min_count=int(
-            getattr(settings, "KNOWLEDGE_ALERT_SPIKE_MIN_COUNT", DEFAULT_SPIKE_MIN_COUNT)
-        ),
+        threshold=settings.KNOWLEDGE_ALERT_THRESHOLD,
+        spike_ratio=float(settings.KNOWLEDGE_ALERT_SPIKE_RATIO),
+        baseline_months=settings.KNOWLEDGE_ALERT_BASELINE_MONTHS,
+        spike_min_count=settings.KNOWLEDGE_ALERT_SPIKE_MIN_COUNT,
     )
 
 
