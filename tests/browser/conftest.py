@@ -36,6 +36,59 @@ def browser():
         browser.close()
 
 
+# Console errors judged elsewhere: Chromium logs every 4xx/5xx answer as "Failed to load
+# resource" (judged by BrowserProblems._response, which knows a page from a resource); htmx
+# logs a request it aborted itself (hx-sync replacing an answer no longer needed) as
+# htmx:sendAbort, after an htmx:afterRequest that also precedes its logged sendError, timeout
+# and responseError.
+NOT_CONSOLE_FAULTS = ("Failed to load resource", "htmx:sendAbort", "htmx:afterRequest")
+
+
+class BrowserProblems(list):
+    """What went wrong in the pages of one test: console errors, uncaught exceptions, requests
+    that failed on the network, and answers the page did not ask to be an error page."""
+
+    def watch(self, context) -> None:
+        context.on("console", self._console)
+        context.on("weberror", lambda error: self.append(f"uncaught: {error.error}"))
+        context.on("requestfailed", self._failed)
+        context.on("response", self._response)
+
+    def _console(self, message) -> None:
+        if message.type == "error" and not message.text.startswith(NOT_CONSOLE_FAULTS):
+            self.append(f"console: {message.text} ({message.location.get('url')})")
+
+    def _failed(self, request) -> None:
+        # An aborted request is one the page itself dropped (a navigation, htmx replacing an
+        # answer it no longer needs), not one the server failed.
+        if request.failure != "net::ERR_ABORTED":
+            self.append(f"failed: {request.method} {request.url}: {request.failure}")
+
+    def _response(self, response) -> None:
+        # A page may answer 4xx on purpose (a form's errors, a forged link); a script,
+        # stylesheet, image or htmx/fetch call answering 4xx, or anything answering 5xx, is
+        # a fault.
+        status, kind = response.status, response.request.resource_type
+        if status >= 500 or (status >= 400 and kind != "document"):
+            self.append(f"answer {status}: {response.request.method} {response.url} ({kind})")
+
+
+@pytest.fixture(autouse=True)
+def browser_problems(browser, monkeypatch):
+    """Every browser context a test opens is watched; the test fails on any problem."""
+    problems = BrowserProblems()
+    new_context = browser.new_context
+
+    def watched_context(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+        problems.watch(context)
+        return context
+
+    monkeypatch.setattr(browser, "new_context", watched_context)
+    yield problems
+    assert not problems, "the browser recorded problems:\n" + "\n".join(problems)
+
+
 @pytest.fixture(autouse=True)
 def role_groups(role_groups_after_flush):
     """The flush after each committing test empties the groups that migration 0003 made."""
