@@ -37,13 +37,16 @@ test: install lint
 	  $(PY) manage.py makemigrations --check --dry-run && \
 	  $(PY) -m pytest $(PYTEST_ARGS)'
 
-# Benchmarks: figures as ratios against a baseline measured in the same run (bench/README.md).
+# Benchmarks: figures as ratios against a baseline measured in the same run (README). Each
+# runs even if one before it failed, so bench/report.py gathers them all (results/report.json).
 bench: install
 	$(EMBEDDED) --var var/bench -- sh -c '\
-	  $(PY) bench/intake_throughput.py && \
-	  $(PY) bench/sla_sweep.py && \
-	  $(PY) bench/queue_page.py && \
-	  $(PY) bench/knowledge_search.py'
+	  $(PY) bench/report.py start || exit 1; status=0; \
+	  for name in intake_throughput sla_sweep queue_page knowledge_search; do \
+	    $(PY) bench/$$name.py || status=1; \
+	  done; \
+	  $(PY) bench/report.py || status=1; \
+	  exit $$status'
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -11,8 +11,11 @@ Run by `make bench` inside the embedded PostgreSQL/Redis (or DATABASE_URL/REDIS_
    - complaints to POST /api/v1/intake/submissions/ (accepted with a reserved ticket number,
      registered by the worker), then wait until the worker has registered every one.
 4. Check: every 2xx has exactly one ticket, retries made none, nothing was lost.
-5. Print and write JSON: requests/s, p50/p95 and the ratios to the no-op; for submissions
-   also the end-to-end rate (first request to last ticket registered).
+5. After the load, read the memory (VmRSS and its peak VmHWM from /proc/<pid>/status) of
+   each gunicorn worker, the master, and the Celery worker's processes (target: every web
+   worker ≤ 150 MB RSS).
+6. Print and write JSON: requests/s, p50/p95 and the ratios to the no-op; for submissions
+   also the end-to-end rate (first request to last ticket registered); the memory.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "2000"))
 CONCURRENCY = 8
 WORKER_NICE = int(os.environ.get("BENCH_WORKER_NICE", "10"))
+WEB_WORKER_RSS_TARGET_MB = 150
 
 
 def _free_port() -> int:
@@ -146,6 +150,62 @@ def _registered_by(prefix: str, expected: int, timeout: float = 600) -> float:
     return time.perf_counter()
 
 
+def _children(pid: int) -> list[int]:
+    """Direct children of pid, from the parent field of every /proc/<pid>/stat."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # The command name may hold spaces and parentheses: the fields start after the last ")".
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return sorted(found)
+
+
+def _kb(path: str, keys: tuple[str, ...]) -> dict[str, int]:
+    lines = Path(path).read_text().splitlines()
+    return {
+        k: int(v.split()[0]) for k, _, v in (line.partition(":") for line in lines) if k in keys
+    }
+
+
+def _memory_mb(pid: int) -> dict | None:
+    """Resident memory now (VmRSS), its peak (VmHWM), and the proportional share of pages
+    shared with other processes (Pss) and the private part, in MB; None if pid is gone."""
+    try:
+        status = _kb(f"/proc/{pid}/status", ("VmRSS", "VmHWM"))
+        rollup = _kb(f"/proc/{pid}/smaps_rollup", ("Pss", "Private_Clean", "Private_Dirty"))
+    except OSError:
+        return None
+    return {
+        "pid": pid,
+        "rss_mb": round(status["VmRSS"] / 1024, 1),
+        "peak_mb": round(status["VmHWM"] / 1024, 1),
+        "pss_mb": round(rollup["Pss"] / 1024, 1),
+        "private_mb": round((rollup["Private_Clean"] + rollup["Private_Dirty"]) / 1024, 1),
+    }
+
+
+def _memory(server_pid: int, worker_pid: int) -> dict:
+    """Memory of gunicorn's master and workers and of the Celery worker, with the target."""
+    web = [m for pid in _children(server_pid) if (m := _memory_mb(pid))]
+    pool = [m for pid in _children(worker_pid) if (m := _memory_mb(pid))]
+    worst = max((m["rss_mb"] for m in web), default=None)
+    return {
+        "web_master": _memory_mb(server_pid),
+        "web_workers": web,
+        "celery_main": _memory_mb(worker_pid),
+        "celery_pool": pool,
+        "max_web_worker_rss_mb": worst,
+        "max_web_worker_peak_mb": max((m["peak_mb"] for m in web), default=None),
+        "max_web_worker_pss_mb": max((m["pss_mb"] for m in web), default=None),
+        "target_web_worker_rss_mb": WEB_WORKER_RSS_TARGET_MB,
+        "met": worst is not None and worst <= WEB_WORKER_RSS_TARGET_MB,
+    }
+
+
 def main() -> int:
     token = _setup()
     port = _free_port()
@@ -182,6 +242,7 @@ def main() -> int:
         started = time.perf_counter()
         accept_run = _load(port, token, "/api/v1/intake/submissions/", accept + accept[::10])
         drained = _registered_by(f"bench-async-{run}-", REQUESTS) - started
+        memory = _memory(server.pid, worker.pid)
     finally:
         server.terminate()
         worker.terminate()
@@ -236,6 +297,7 @@ def main() -> int:
     result["ratio_end_to_end_to_noop"] = round(
         result["accept_then_register"]["end_to_end_tickets_per_s"] / noop_rps, 3
     )
+    result["memory"] = memory
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "intake_throughput.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
