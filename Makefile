@@ -42,7 +42,7 @@ test: install lint
 bench: install
 	$(EMBEDDED) --var var/bench -- sh -c '\
 	  $(PY) bench/report.py start || exit 1; status=0; \
-	  for name in intake_throughput sla_sweep queue_page knowledge_search; do \
+	  for name in intake_throughput no_ticket_lost sla_sweep queue_page knowledge_search; do \
 	    $(PY) bench/$$name.py || status=1; \
 	  done; \
 	  $(PY) bench/report.py || status=1; \

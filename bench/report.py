@@ -23,7 +23,7 @@ RESULTS = ROOT / "bench" / "results"
 REPORT = "report.json"
 RUN_START = ".run-start"
 # The benchmarks `make bench` runs: a missing one is reported, not silently left out.
-EXPECTED = ("intake_throughput", "sla_sweep", "queue_page", "knowledge_search")
+EXPECTED = ("intake_throughput", "no_ticket_lost", "sla_sweep", "queue_page", "knowledge_search")
 
 Figure = dict
 
@@ -128,6 +128,18 @@ def _knowledge_search(result: dict) -> list[Figure]:
     ]
 
 
+def _no_ticket_lost(result: dict) -> list[Figure]:
+    return [
+        _figure(
+            "tickets lost, doubled or unacknowledged",
+            len(result["problems"]),
+            target="<= 0",
+            note=f"{result['requests']:,} requests, Redis down {result['redis_down_s']} s",
+        ),
+        _figure("all settled after the last answer", result["settled_after_last_answer_s"], "s"),
+    ]
+
+
 def _other(result: dict) -> list[Figure]:
     """A benchmark report.py does not know yet: its own overall verdict, if it gives one."""
     if isinstance(result.get("met"), bool):
@@ -137,6 +149,7 @@ def _other(result: dict) -> list[Figure]:
 
 EXTRACTORS: dict[str, Callable[[dict], list[Figure]]] = {
     "intake_throughput": _intake,
+    "no_ticket_lost": _no_ticket_lost,
     "sla_sweep": _sla_sweep,
     "queue_page": _queue_page,
     "knowledge_search": _knowledge_search,
