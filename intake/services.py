@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,10 +35,12 @@ from tickets.models import (
 )
 from tickets.phones import phone_normalise
 from tickets.services import (
+    NUMBER_SEQUENCE,
     customer_get_or_create,
     ticket_assign,
     ticket_event_write,
     ticket_number_next,
+    ticket_number_prefix,
 )
 
 logger = logging.getLogger(__name__)
@@ -182,36 +185,67 @@ def _submission_existing(complaint: Complaint) -> Submission | None:
     )
 
 
+# One statement, in autocommit: the reserved number (the tickets' sequence, formatted as
+# ticket_number_next does), the row, and the retry's answer (no row: the pair exists). No
+# BEGIN, no COMMIT, no separate nextval: three round trips fewer on the intake's hot path.
+_SUBMISSION_INSERT = f"""
+WITH reserved AS (SELECT nextval(%s) AS value)
+INSERT INTO {Submission._meta.db_table}
+    (number, channel, external_ref, payload, actor_id, state, error, attempts, received_at)
+SELECT %s || lpad(value::text, greatest(6, length(value::text)), '0'),
+       %s, %s, %s::jsonb, %s, %s, '', 0, %s
+FROM reserved
+ON CONFLICT (channel, external_ref) DO NOTHING
+RETURNING id, number
+"""  # noqa: S608 - the table name is ours; every value is a parameter
+
+
 def submission_accept(
     *, complaint: Complaint, actor: User | None, now: datetime | None = None
 ) -> tuple[Submission, bool]:
     """Accept a complaint for registration moments later; return it and whether it is new.
 
     1. Validate it exactly as complaint_register will, so what is accepted gets registered.
-    2. Insert it with a reserved ticket number; the same (channel, external_ref) again
-       (a retry, or a concurrent twin that lost the unique constraint) returns the first.
+    2. Insert it with a reserved ticket number in one statement; the same (channel,
+       external_ref) again (a retry, or a concurrent twin) inserts nothing and returns the
+       first.
     3. After commit, nudge the worker to drain the submissions; a lost nudge is the sweep's.
-    Three statements on the request's path, instead of the twenty of a registration.
+    Three statements on the request's path (token, permission, insert) instead of the twenty
+    of a registration.
     """
     now = now or timezone.now()
     complaint_validate(complaint)
     payload = {name: getattr(complaint, name) for name in _SUBMITTED_FIELDS}
     payload["purchase_date"] = complaint.purchase_date and complaint.purchase_date.isoformat()
     payload["store_id"] = complaint.store.pk if complaint.store else None
-    try:
-        with transaction.atomic():
-            submission = Submission.objects.create(
-                number=ticket_number_next(now=now),
-                channel=complaint.channel,
-                external_ref=complaint.external_ref or None,
-                payload=payload,
-                actor=actor,
-                received_at=now,
-            )
-    except IntegrityError:
+    submission = Submission(
+        channel=complaint.channel,
+        external_ref=complaint.external_ref or None,
+        payload=payload,
+        actor=actor,
+        received_at=now,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SUBMISSION_INSERT,
+            [
+                NUMBER_SEQUENCE,
+                ticket_number_prefix(now=now),
+                submission.channel,
+                submission.external_ref,
+                json.dumps(payload, ensure_ascii=False),
+                actor.pk if actor else None,
+                submission.state,
+                now,
+            ],
+        )
+        inserted = cursor.fetchone()
+    if inserted is None:
         if existing := _submission_existing(complaint):
             return existing, False
-        raise
+        # Its twin vanished between the two statements (deleted): accept this one.
+        return submission_accept(complaint=complaint, actor=actor, now=now)
+    submission.pk, submission.number = inserted
     transaction.on_commit(_submission_nudge)
     return submission, True
 

@@ -222,3 +222,22 @@ def test_one_permission_query_agrees_with_has_perm_for_every_role(db, perm):
     assert answers["direct"] and answers["super"]
     assert not answers["nobody"] and not answers["inactive"]
     assert len(users) >= 5 and any(answers[u.username] for u in users)
+
+
+@pytest.mark.parametrize("value", [41, 1_234_567])
+def test_the_reserved_number_is_formatted_as_every_ticket_number(db, agent, value):
+    """The one-statement insert formats the sequence in SQL; it must agree with Python's."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_value FROM tickets_ticket_number_seq")
+        (before,) = cursor.fetchone()
+        cursor.execute("SELECT setval('tickets_ticket_number_seq', %s)", [value - 1])
+    try:
+        submission, created = submission_accept(
+            complaint=Complaint(**{**payload(), "phone": "+8613812345678"}), actor=agent, now=NOW
+        )
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT setval('tickets_ticket_number_seq', %s)", [max(before, 1)])
+    assert created
+    assert submission.number == f"SH-20261122-{value:06d}"
+    assert Submission.objects.get(pk=submission.pk).number == submission.number

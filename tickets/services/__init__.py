@@ -10,6 +10,7 @@ from tickets.services.core import (
     ticket_assign,
     ticket_event_write,
     ticket_number_next,
+    ticket_number_prefix,
     ticket_tag_review,
     ticket_transition,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "ticket_assign",
     "ticket_event_write",
     "ticket_number_next",
+    "ticket_number_prefix",
     "ticket_tag_review",
     "ticket_transition",
 ]

@@ -24,13 +24,16 @@ from tickets.models import (
 NUMBER_SEQUENCE = "tickets_ticket_number_seq"
 
 
+def ticket_number_prefix(*, now: datetime) -> str:
+    return f"SH-{timezone.localtime(now):%Y%m%d}-"
+
+
 def ticket_number_next(*, now: datetime) -> str:
     """SH-<local date>-<6-digit value of a database sequence>: unique without a table lock."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval(%s)", [NUMBER_SEQUENCE])
         (value,) = cursor.fetchone()
-    local = timezone.localtime(now)
-    return f"SH-{local:%Y%m%d}-{value:06d}"
+    return f"{ticket_number_prefix(now=now)}{value:06d}"
 
 
 def ticket_event_write(
