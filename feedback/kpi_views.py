@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from feedback import kpis
-from feedback.kpi_export import kpi_workbook
 from tickets.models import Ticket, User
 
 
@@ -126,6 +125,8 @@ def kpi_export(request):
     )
     period = figures["dashboard"].period
     response["Content-Disposition"] = f'attachment; filename="kpis-{period.label}.xlsx"'
+    from feedback.kpi_export import kpi_workbook  # openpyxl loads on the first export only
+
     kpi_workbook(**figures).save(response)
     return response
 

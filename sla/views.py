@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from sla import dashboard
-from sla.export import dashboard_workbook
 from sla.selectors import calendar_gaps_ahead
 
 
@@ -81,5 +80,7 @@ def sla_export(request):
     )
     stamp = timezone.localtime(context["now"]).strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="sla-{stamp}.xlsx"'
+    from sla.export import dashboard_workbook  # openpyxl loads on the first export only
+
     dashboard_workbook(context).save(response)
     return response

@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from knowledge import exports
 from knowledge.models import Alert, MonthlyReport
 from knowledge.selectors import alerts as selectors
 from knowledge.services.alerts import alert_acknowledge, alert_rules
@@ -189,6 +188,8 @@ def monthly_detail(request, month: str):
 @login_required
 @require_GET
 def monthly_excel(request, month: str):
+    from knowledge import exports  # openpyxl loads on the first export, not in every worker
+
     report = _report_for(request, month)
     response = HttpResponse(
         exports.monthly_xlsx(monthly_report_labelled(report.data)),
@@ -201,6 +202,8 @@ def monthly_excel(request, month: str):
 @login_required
 @require_GET
 def monthly_pdf(request, month: str):
+    from knowledge import exports  # reportlab loads on the first export, not in every worker
+
     report = _report_for(request, month)
     response = HttpResponse(
         exports.monthly_pdf(monthly_report_labelled(report.data)), content_type="application/pdf"
