@@ -265,9 +265,11 @@ OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 60)
 OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 3600)
 # A provider's own rate limit: try again this much later (unless the code says sooner).
 OUTBOX_PROVIDER_LIMIT_RETRY_SECONDS = env_int("OUTBOX_PROVIDER_LIMIT_RETRY_SECONDS", 3600)
-# How long an enqueued task may wait in Redis before the sweeper assumes it lost, and how
-# long a send may take before the sweeper assumes its worker died.
-OUTBOX_DISPATCH_LEASE_SECONDS = env_int("OUTBOX_DISPATCH_LEASE_SECONDS", 300)
+# How long an enqueued task may wait in Redis before the sweeper assumes it lost (longer
+# than a busy queue's wait, or every sweep enqueues the backlog again: 10,000 messages
+# behind a Redis outage took 8 min on 2 cores), and how long a send may take before the
+# sweeper assumes its worker died. A publish that failed is due at once, not after this.
+OUTBOX_DISPATCH_LEASE_SECONDS = env_int("OUTBOX_DISPATCH_LEASE_SECONDS", 900)
 OUTBOX_SENDING_TIMEOUT_SECONDS = env_int("OUTBOX_SENDING_TIMEOUT_SECONDS", 300)
 OUTBOX_SWEEP_BATCH = env_int("OUTBOX_SWEEP_BATCH", 200)
 OUTBOX_HTTP_TIMEOUT_SECONDS = env_int("OUTBOX_HTTP_TIMEOUT_SECONDS", 10)

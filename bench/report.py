@@ -61,6 +61,11 @@ def _intake(result: dict) -> list[Figure]:
             f"{noop['requests']:,} requests a road",
         ),
         _figure("accept p95", accept["p95_ms"], "ms"),
+        _figure(
+            "accept ratio, worker registering beside it",
+            result.get("ratio_accept_while_registering_to_noop"),
+            note="the same road while the Celery worker registers on the same cores",
+        ),
         _figure("register-in-request ratio", result["ratio_register_in_request_to_noop"]),
         _figure("register-in-request p95", sync["p95_ms"], "ms"),
         _figure("end-to-end ratio", result["ratio_end_to_end_to_noop"]),

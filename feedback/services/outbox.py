@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -47,8 +47,15 @@ def _enqueue(message_id: int) -> None:
         # No publish retries: a request must not hang on a broker outage.
         message_dispatch.apply_async((message_id,), retry=False)
     except Exception:
-        # The row is in Postgres with a lease; the sweeper enqueues it when the lease ends.
+        # Not in Redis: due at the sweeper's next pass, not when the lease ends (the lease is
+        # for tasks Redis took and lost, and must outlast the longest queue).
         logger.warning("could not enqueue message %s; the sweeper will", message_id, exc_info=True)
+        try:
+            CustomerMessage.objects.filter(pk=message_id, status=Status.QUEUED).update(
+                next_attempt_at=timezone.now()
+            )
+        except DatabaseError:
+            logger.warning("message %s waits for its lease", message_id, exc_info=True)
 
 
 def _lease(now: datetime) -> datetime:

@@ -10,6 +10,7 @@ Used by the fault tests (`tests/faults/`, on the test database) and by `make ben
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import http.client
 import json
 import os
@@ -52,6 +53,12 @@ def wait_until(check: Callable[[], object], *, timeout: float, what: str, every:
         time.sleep(every)
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM it when the test (or bench) process dies, so an
+    interrupted run leaves no server behind (Linux's PR_SET_PDEATHSIG)."""
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+
+
 @dataclass
 class Stack:
     """Processes started here are stopped by `stop()` (also on a failing test)."""
@@ -89,6 +96,7 @@ class Stack:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         self.processes[name] = process
         return process
