@@ -58,7 +58,8 @@ def _intake(result: dict) -> list[Figure]:
             result["ratio_accept_to_noop"],
             target=">= 0.5",
             note=f"p95 {accept['p95_ms']} ms, no-op p95 {noop['p95_ms']} ms, "
-            f"{noop['requests']:,} requests a road",
+            f"{noop['requests']:,} requests a road, "
+            f"rounds {result.get('ratio_accept_to_noop_by_round', '-')}",
         ),
         _figure("accept p95", accept["p95_ms"], "ms"),
         _figure(
