@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import jieba
 from django.db.models import Count, Max
 
-from aftersales import segment
 from tickets.models import Tag, Ticket
 
 logger = logging.getLogger(__name__)
+logging.getLogger("jieba").setLevel(logging.WARNING)  # it announces every dictionary load
 
 Tier = Ticket.Tier
 Category = Ticket.Category
@@ -70,6 +72,7 @@ DEMAND_RE = re.compile(r"退|赔|换(货|新|机|一台|个|台|掉|了吧)|给�
 # Clauses that report what was tried do not ask for care or a how-to ("已清洗过滤网").
 TRIED_WORDS = _words("已 已经 试过 试了 尝试 尝试过 过 曾")
 MAX_WORDS_PER_KEYWORD = 6
+KEYWORD_FREQ = 1_000_000  # high enough that jieba keeps a keyword in one piece
 
 SCENE_CUES = (
     "时", "后", "晚上", "夜", "早上", "白天", "中午", "每次", "做饭", "煮饭", "洗澡", "洗衣",
@@ -331,12 +334,12 @@ class _Matcher:
             if (keyword := _Keyword.parse(raw, tag)) is not None
         ]
         matcher = cls(keywords)
-        segment.learn(matcher.words)
+        _tokenizer_learn(matcher.words)
         return matcher
 
     def match(self, text: str) -> tuple[list[_Hit], list[str]]:
         """The first hit of each tag in text order, and reasons for the matches set aside."""
-        clauses = _clauses(segment.cut(normalise(text)))
+        clauses = _clauses(_tokenize(normalise(text)))
         found = {id(clause): self._occurrences(clause) for clause in clauses}
         reasons: list[str] = []
         candidates = [
@@ -517,7 +520,24 @@ def _clauses(tokens: list[str]) -> list[_Clause]:
     return clauses
 
 
+# One tokenizer per process, taught the library's words. Words of an older library stay
+# known; that only keeps them in one piece, it matches nothing by itself.
+_tokenizer = jieba.Tokenizer()
+_tokenizer_words: set[str] = set()
+_lock = threading.Lock()
 _library: tuple[tuple[int, object], _Matcher] | None = None
+
+
+def _tokenizer_learn(words: set[str]) -> None:
+    with _lock:
+        for word in words - _tokenizer_words:
+            _tokenizer.add_word(word, freq=KEYWORD_FREQ)
+            _tokenizer_words.add(word)
+
+
+def _tokenize(text: str) -> list[str]:
+    with _lock:
+        return list(_tokenizer.cut(text, HMM=False))
 
 
 def _library_matcher() -> _Matcher:

@@ -20,16 +20,17 @@ articles within 50 ms (bench/knowledge_search.py).
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import jieba
 from django.db import connection
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from aftersales import segment
 from knowledge.models import Article
 
 # A customer may paste a whole letter: only its start is searched (and segmented).
@@ -48,6 +49,7 @@ FALLBACK_BELOW = 3
 CANDIDATES = 200
 RERANK = 40
 SNIPPET_CHARS = 80
+KEYWORD_FREQ = 1_000_000  # high enough that jieba keeps a taught word in one piece
 
 CATEGORY_WORDS = {
     "air_conditioner": "空调",
@@ -259,6 +261,9 @@ class _Vocabulary:
     words: frozenset[str]
 
 
+_tokenizer = jieba.Tokenizer()
+_tokenizer_words: set[str] = set()
+_lock = threading.Lock()
 _vocabulary_cache: tuple[tuple, _Vocabulary] | None = None
 
 _STAMP_SQL = """
@@ -305,7 +310,7 @@ def _vocabulary_build() -> _Vocabulary:
         for word in group:
             groups.setdefault(word, set()).update(group)
     words = frozenset(groups)
-    segment.learn(words)
+    _learn(words)
     return _Vocabulary(groups={w: frozenset(g) for w, g in groups.items()}, words=words)
 
 
@@ -315,6 +320,13 @@ def _plain_keyword(raw: str) -> str:
     if body.startswith(("re:", "rx:")) or "+" in body:
         return ""
     return body if _WORD.match(body) and len(body) <= MAX_LEXEME_CHARS else ""
+
+
+def _learn(words: Iterable[str]) -> None:
+    with _lock:
+        for word in set(words) - _tokenizer_words:
+            _tokenizer.add_word(word, freq=KEYWORD_FREQ)
+            _tokenizer_words.add(word)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -337,7 +349,8 @@ def _keep(token: str, vocab: _Vocabulary) -> bool:
 
 def words(text: str, vocab: _Vocabulary) -> list[str]:
     """jieba's search words of a text (long words and their known parts), stop words dropped."""
-    tokens = segment.cut_for_search(normalise(text))
+    with _lock:
+        tokens = list(_tokenizer.cut_for_search(normalise(text), HMM=True))
     return [token.strip() for token in tokens if _keep(token, vocab)]
 
 
