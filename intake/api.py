@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from aftersales.api import AUTHENTICATED, WITH_BODY, error_responses
+from aftersales.api import AUTHENTICATED, WITH_BODY, FieldsCopiedShallow, error_responses
 from intake.models import Submission
 from intake.services import Complaint, complaint_register, submission_accept
 from intake.triage import TriageInput, triage
@@ -25,7 +25,7 @@ class CanRegisterTickets(BasePermission):
         return selectors.user_holds_permission(request.user, "tickets.add_ticket")
 
 
-class ComplaintInputSerializer(serializers.Serializer):
+class ComplaintInputSerializer(FieldsCopiedShallow, serializers.Serializer):
     channel = serializers.ChoiceField(choices=Ticket.Channel.choices)
     external_ref = serializers.CharField(max_length=100, required=False, allow_null=True)
     customer_name = serializers.CharField(max_length=100)
@@ -95,7 +95,7 @@ def complaint_register_response(request) -> Response:
     return Response(TicketOutputSerializer(ticket).data, status=code)
 
 
-class SubmissionOutputSerializer(serializers.Serializer):
+class SubmissionOutputSerializer(FieldsCopiedShallow, serializers.Serializer):
     number = serializers.SerializerMethodField(
         help_text="The ticket's number: reserved on acceptance, the ticket's once registered."
     )
