@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import Group, Permission
-from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +26,47 @@ from tickets.models import (
     due_key_expression,
 )
 
+# Permission ids by (app_label, codename): rows made once by migrate, so looking them up on
+# every API request would plan a five-table join each time. A kept id can go stale (the
+# row deleted and made again, or a change rolled back): it then matches nothing, and a "no"
+# looks the id up again before it is given. Migrate and flush, which may reuse ids, empty it.
+_permission_ids: dict[str, int] = {}
+
+
+def permission_ids_forget(**kwargs) -> None:
+    _permission_ids.clear()
+
+
+def _permission_id(perm: str) -> int | None:
+    if perm not in _permission_ids:
+        app_label, codename = perm.split(".", 1)
+        found = (
+            Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if found is None:
+            return None
+        _permission_ids[perm] = found
+    return _permission_ids[perm]
+
+
+def _holds(user: User, permission_id: int) -> bool:
+    tables = {
+        "user_perms": User.user_permissions.through._meta.db_table,
+        "user_groups": User.groups.through._meta.db_table,
+        "group_perms": Group.permissions.through._meta.db_table,
+    }
+    sql = """
+        SELECT EXISTS (SELECT 1 FROM {user_perms} WHERE user_id = %s AND permission_id = %s)
+            OR EXISTS (SELECT 1 FROM {user_groups} ug
+                       JOIN {group_perms} gp ON gp.group_id = ug.group_id
+                       WHERE ug.user_id = %s AND gp.permission_id = %s)
+    """.format(**tables)  # noqa: S608  table names from model metadata, values bound
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, permission_id, user.pk, permission_id])
+        return cursor.fetchone()[0]
+
 
 def user_holds_permission(user: User, perm: str) -> bool:
     """One permission in one indexed statement, as ModelBackend would answer it.
@@ -40,27 +80,12 @@ def user_holds_permission(user: User, perm: str) -> bool:
         return False
     if user.is_superuser:
         return True
-    app_label, codename = perm.split(".", 1)
-    tables = {
-        "permission": Permission._meta.db_table,
-        "content_type": ContentType._meta.db_table,
-        "user_perms": User.user_permissions.through._meta.db_table,
-        "user_groups": User.groups.through._meta.db_table,
-        "group_perms": Group.permissions.through._meta.db_table,
-    }
-    sql = """
-        SELECT 1 FROM {permission} p JOIN {content_type} ct ON ct.id = p.content_type_id
-        WHERE ct.app_label = %s AND p.codename = %s AND (
-            EXISTS (SELECT 1 FROM {user_perms} up
-                    WHERE up.permission_id = p.id AND up.user_id = %s)
-            OR EXISTS (SELECT 1 FROM {user_groups} ug
-                       JOIN {group_perms} gp ON gp.group_id = ug.group_id
-                       WHERE ug.user_id = %s AND gp.permission_id = p.id))
-        LIMIT 1
-    """.format(**tables)  # noqa: S608  table names from model metadata, values bound
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [app_label, codename, user.pk, user.pk])
-        return cursor.fetchone() is not None
+    kept = _permission_id(perm)
+    if kept is not None and _holds(user, kept):
+        return True
+    _permission_ids.pop(perm, None)
+    fresh = _permission_id(perm)
+    return fresh is not None and fresh != kept and _holds(user, fresh)
 
 
 def ticket_visibility(user: User) -> Q | None:
