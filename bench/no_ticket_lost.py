@@ -44,10 +44,6 @@ def main() -> int:
             env_overrides={"INTAKE_SWEEP_SECONDS": "2", "OUTBOX_SWEEP_SECONDS": "2"},
         )
         try:
-            stack.redis_start()
-            stack.web_start()
-            stack.worker_start()
-            stack.beat_start()
             figures = redis_outage_run(
                 stack,
                 token=token,

@@ -88,16 +88,17 @@ class Stack:
         }
 
     def _spawn(self, name: str, args: list[str], *, nice: int = 0) -> subprocess.Popen:
-        log = (self.var / f"{name}.log").open("ab")
-        process = subprocess.Popen(
-            ["nice", "-n", str(nice), sys.executable, "-m", *args],
-            cwd=ROOT,
-            env=self.env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=_die_with_parent,
-        )
+        # The child keeps its own copy of the log's descriptor; ours closes with the block.
+        with (self.var / f"{name}.log").open("ab") as log:
+            process = subprocess.Popen(
+                ["nice", "-n", str(nice), sys.executable, "-m", *args],
+                cwd=ROOT,
+                env=self.env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
         self.processes[name] = process
         return process
 
@@ -277,11 +278,12 @@ def redis_outage_run(
     back_at: float = 0.6,
     drain_timeout: float = 300,
 ) -> dict:
-    """Send `count` complaints (every 4th registered in the request, the rest accepted for
-    the worker), every 10th sent again 50 requests later as a channel retry. Kill Redis
-    (SIGKILL) when `down_from` of the requests are answered and start it again at `back_at`.
-    Wait until every submission is registered and every ticket's acknowledgement is sent.
-    Return figures and `problems`: every way the promise was broken (empty when kept)."""
+    """Start the stack (Redis, the web, a worker, beat), then send `count` complaints (every
+    4th registered in the request, the rest accepted for the worker), every 10th sent again
+    50 requests later as a channel retry. Kill Redis (SIGKILL) when `down_from` of the
+    requests are answered and start it again at `back_at`. Wait until every submission is
+    registered and every ticket's acknowledgement is sent. Return figures and `problems`:
+    every way the promise was broken (empty when kept)."""
     from django.db.models import Count
 
     from feedback.models import CustomerMessage, MessageKind
@@ -312,6 +314,10 @@ def redis_outage_run(
         stack.redis_start()
         times["back"] = time.monotonic()
 
+    stack.redis_start()
+    stack.web_start()
+    stack.worker_start()
+    stack.beat_start()
     controller = threading.Thread(target=faults)
     controller.start()
     started = time.monotonic()

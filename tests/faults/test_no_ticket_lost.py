@@ -57,11 +57,6 @@ def token():
 
 
 def test_a_redis_outage_loses_no_ticket_and_no_acknowledgement(stack, token):
-    stack.redis_start()
-    stack.web_start()
-    stack.worker_start()
-    stack.beat_start()
-
     figures = redis_outage_run(
         stack,
         token=token,
