@@ -8,6 +8,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_seriali
 from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.fields import BooleanField, CharField
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -54,7 +55,10 @@ class FieldsCopiedShallow:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         for name, field in getattr(cls, "_declared_fields", {}).items():
-            if hasattr(field, "child") or hasattr(field, "fields"):
+            # A nested serializer, a list field, a many=True relation: each holds a bound
+            # child that a shallow copy would share.
+            nested = isinstance(field, BaseSerializer) or hasattr(field, "child")
+            if nested or hasattr(field, "child_relation"):
                 raise TypeError(f"{cls.__name__}.{name}: nested fields need DRF's deep copy.")
 
     def get_fields(self):

@@ -58,8 +58,17 @@ def test_it_validates_and_names_every_bad_field_as_drf_does():
     }
 
 
-def test_nested_fields_are_refused_when_the_class_is_made():
+@pytest.mark.parametrize(
+    "nested",
+    [
+        lambda: serializers.ListField(child=serializers.CharField()),
+        lambda: ComplaintInputSerializer(),
+        lambda: serializers.PrimaryKeyRelatedField(many=True, read_only=True),
+    ],
+    ids=["list", "serializer", "many-relation"],
+)
+def test_nested_fields_are_refused_when_the_class_is_made(nested):
     with pytest.raises(TypeError, match="nested"):
 
         class Nested(FieldsCopiedShallow, serializers.Serializer):
-            tags = serializers.ListField(child=serializers.CharField())
+            tags = nested()
