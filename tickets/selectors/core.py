@@ -51,20 +51,19 @@ def _permission_id(perm: str) -> int | None:
     return _permission_ids[perm]
 
 
+_HOLDS_SQL = f"""
+    SELECT EXISTS (SELECT 1 FROM {User.user_permissions.through._meta.db_table}
+                   WHERE user_id = %s AND permission_id = %s)
+        OR EXISTS (SELECT 1 FROM {User.groups.through._meta.db_table} ug
+                   JOIN {Group.permissions.through._meta.db_table} gp
+                     ON gp.group_id = ug.group_id
+                   WHERE ug.user_id = %s AND gp.permission_id = %s)
+"""  # noqa: S608 - table names from model metadata, every value bound
+
+
 def _holds(user: User, permission_id: int) -> bool:
-    tables = {
-        "user_perms": User.user_permissions.through._meta.db_table,
-        "user_groups": User.groups.through._meta.db_table,
-        "group_perms": Group.permissions.through._meta.db_table,
-    }
-    sql = """
-        SELECT EXISTS (SELECT 1 FROM {user_perms} WHERE user_id = %s AND permission_id = %s)
-            OR EXISTS (SELECT 1 FROM {user_groups} ug
-                       JOIN {group_perms} gp ON gp.group_id = ug.group_id
-                       WHERE ug.user_id = %s AND gp.permission_id = %s)
-    """.format(**tables)  # noqa: S608  table names from model metadata, values bound
     with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk, permission_id, user.pk, permission_id])
+        cursor.execute(_HOLDS_SQL, [user.pk, permission_id, user.pk, permission_id])
         return cursor.fetchone()[0]
 
 
