@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 
@@ -14,6 +13,7 @@ from django.db.models import Count, Exists, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.redis import redis_client
 from feedback.services import message_queue
 from intake.attachments import attachments_add
 from intake.models import Call, Submission
@@ -250,28 +250,21 @@ def submission_accept(
     return submission, True
 
 
-# While submissions stream in, each web process publishes at most one drain a second: each
-# request would otherwise pay for a Celery publish (or a Redis round trip to ask whether
-# another process just did), and one drain registers them all. A drain that registered
-# anything looks again a second later (intake.tasks), so a submission whose commit fell in
-# its process's shut window is seen by that next look, not left for the 30 s sweep.
-SUBMISSION_NUDGE_SECONDS = 1.0
-# One drain's share; what is left is the next look's.
+# While submissions stream in, at most one drain task is published per window: each
+# request would otherwise pay for a Celery publish, and one drain registers them all.
+SUBMISSION_NUDGE_KEY = "aftersales:intake:submissions:nudged"
+SUBMISSION_NUDGE_SECONDS = 1
+# One drain's share; what is left waits for the next nudge or the sweep.
 SUBMISSION_DRAIN_MAX = 2000
-_nudged_at = float("-inf")  # when this process last published a drain (time.monotonic)
 
 
-def _submission_nudge(*, now: float | None = None) -> None:
-    global _nudged_at
+def _submission_nudge() -> None:
     from intake.tasks import submissions_drain_task
 
-    now = time.monotonic() if now is None else now
-    if now - _nudged_at < SUBMISSION_NUDGE_SECONDS:
-        return
-    _nudged_at = now
     try:
-        # No publish retries: the caller must not hang on a broker outage.
-        submissions_drain_task.apply_async(retry=False)
+        if redis_client().set(SUBMISSION_NUDGE_KEY, 1, nx=True, ex=SUBMISSION_NUDGE_SECONDS):
+            # No publish retries: the caller must not hang on a broker outage.
+            submissions_drain_task.apply_async(retry=False)
     except Exception:
         logger.warning("could not nudge the submission drain; the sweeper will", exc_info=True)
 
@@ -327,11 +320,18 @@ def _submission_register_next(*, now: datetime | None) -> Submission | None:
 
 
 def submissions_drain(*, now: datetime | None = None) -> int:
-    """Register pending submissions, oldest first, each once however many workers drain;
-    return how many were worked (at most SUBMISSION_DRAIN_MAX)."""
+    """Register pending submissions, oldest first, each once however many workers drain.
+
+    Then reopen the nudge window and look once more: a submission committed while the
+    window was shut (its request published nothing) is seen by that second look, and one
+    committed after it publishes a drain of its own. Returns how many were worked.
+    """
     worked = 0
-    while worked < SUBMISSION_DRAIN_MAX and _submission_register_next(now=now):
-        worked += 1
+    for look in (1, 2):
+        if look == 2:
+            redis_client().delete(SUBMISSION_NUDGE_KEY)
+        while worked < SUBMISSION_DRAIN_MAX and _submission_register_next(now=now):
+            worked += 1
     return worked
 
 

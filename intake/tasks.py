@@ -11,11 +11,9 @@ from intake.wechat.client import WechatApiError
 
 @shared_task(name="intake.tasks.submissions_drain", ignore_result=True)
 def submissions_drain_task() -> None:
-    """Published when an accepted submission commits (at most once a second per web
-    process), every 30 s by beat (the sweep for what a lost publish left, say while Redis was
-    down), and by itself: a drain that registered anything looks again a second later."""
-    if services.submissions_drain():
-        submissions_drain_task.apply_async(countdown=services.SUBMISSION_NUDGE_SECONDS, retry=False)
+    """Nudged after an accepted submission commits, and every 30 s by beat (the sweep that
+    registers what a lost nudge left behind, say while Redis was down)."""
+    services.submissions_drain()
 
 
 # WeChat's API may fail for a while: retried with exponential backoff (up to 10 min apart);

@@ -1,6 +1,5 @@
 """The intake API's accept-then-register road: 202 with a reserved number, one ticket later."""
 
-import json
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -10,27 +9,28 @@ from django.db import connection
 from django.urls import reverse
 
 from aftersales.celery import app
+from aftersales.redis import redis_client
 from feedback.models import CustomerMessage
-from intake import services
 from intake.models import Submission
-from intake.services import Complaint, submission_accept, submissions_drain
+from intake.services import (
+    SUBMISSION_NUDGE_KEY,
+    Complaint,
+    submission_accept,
+    submissions_drain,
+)
 from intake.tasks import submissions_drain_task
 from tests.intake.test_register import payload
 from tickets.models import Customer, Ticket, User
-from tickets.selectors import core, user_holds_permission
+from tickets.selectors import user_holds_permission
 
 NOW = datetime(2026, 11, 22, 2, 30, tzinfo=UTC)  # 10:30 in Shanghai
 
 
-@pytest.fixture
-def published():
-    """The task messages published to the broker's default queue during the test, newest
-    first (no worker runs in these tests: they stay there)."""
-    with app.connection_for_write() as connection_:
-        client = connection_.default_channel.client
-        client.delete("celery")
-        yield lambda: [json.loads(raw)["headers"] for raw in client.lrange("celery", 0, -1)]
-        client.delete("celery")
+@pytest.fixture(autouse=True)
+def _nudge_window_open():
+    redis_client().delete(SUBMISSION_NUDGE_KEY)
+    yield
+    redis_client().delete(SUBMISSION_NUDGE_KEY)
 
 
 def test_accepted_is_202_with_a_reserved_number_and_registered_under_it(api_as, agent):
@@ -132,35 +132,30 @@ def test_drain_works_oldest_first_and_a_second_drain_finds_nothing(db, agent):
     assert list(registered) == numbers
 
 
-def test_a_web_process_publishes_at_most_one_drain_a_second(db, published, monkeypatch):
-    monkeypatch.setattr(services, "_nudged_at", float("-inf"))
+def test_commit_nudges_once_per_window_and_the_drain_reopens_it(
+    db, agent, django_capture_on_commit_callbacks
+):
+    """The first commit publishes a drain; a second within the window publishes nothing,
+    and the drain's second look still registers it."""
+    app.conf.task_always_eager = False
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        submission_accept(complaint=Complaint(**payload(external_ref="a")), actor=agent)
+        submission_accept(complaint=Complaint(**payload(external_ref="b")), actor=agent)
+    assert len(callbacks) == 2
 
-    for moment in (100.0, 100.4, 100.99, 101.0, 101.5, 102.2):
-        services._submission_nudge(now=moment)
-
-    # 100.0 opens a window; 101.0 the next; 102.2 the one after.
-    assert [h["task"] for h in published()] == [submissions_drain_task.name] * 3
-
-
-def test_a_drain_that_registered_looks_again_a_second_later(db, agent, published):
-    """A submission committed in a process's shut window published nothing: the look the
-    last drain schedules sees it."""
-    for ref in ("a", "b"):
-        submission_accept(complaint=Complaint(**payload(external_ref=ref)), actor=agent)
-
-    submissions_drain_task()  # as the worker runs it
-
-    assert Ticket.objects.count() == 2
-    [follow_up] = published()
-    assert follow_up["task"] == submissions_drain_task.name
-    eta = datetime.fromisoformat(follow_up["eta"])
-    assert timedelta(0) < eta - datetime.now(UTC) <= timedelta(seconds=1)
-
-    submission_accept(complaint=Complaint(**payload(external_ref="c")), actor=agent)
-    submissions_drain_task()  # the follow-up, a second later: registers c, looks again
-    submissions_drain_task()  # finds nothing: the chain ends
+    app.conf.task_always_eager = True
+    try:
+        callbacks[0]()  # opens the window, publishes (eagerly runs) a drain: registers both
+        assert Ticket.objects.count() == 2
+        redis_client().set(SUBMISSION_NUDGE_KEY, 1, ex=60)  # a window some other commit opened
+        submission_accept(complaint=Complaint(**payload(external_ref="c")), actor=agent)
+        callbacks[1]()  # window shut: publishes nothing
+        assert Ticket.objects.count() == 2
+        submissions_drain_task()  # the sweep (or any drain) reopens it and looks again
+    finally:
+        app.conf.task_always_eager = False
     assert Ticket.objects.count() == 3
-    assert len(published()) == 2
+    assert redis_client().get(SUBMISSION_NUDGE_KEY) is None
 
 
 @pytest.mark.django_db(transaction=True)
@@ -227,33 +222,6 @@ def test_one_permission_query_agrees_with_has_perm_for_every_role(db, perm):
     assert answers["direct"] and answers["super"]
     assert not answers["nobody"] and not answers["inactive"]
     assert len(users) >= 5 and any(answers[u.username] for u in users)
-
-
-def test_the_permission_check_follows_a_permission_made_again(db, agent):
-    """It keeps permission ids: a row made again under a new id (as migrate or an admin
-    might) must be followed, not answered from the old id; an unknown one is refused."""
-    assert user_holds_permission(agent, "tickets.add_ticket")
-    old = Permission.objects.get(content_type__app_label="tickets", codename="add_ticket")
-    groups = list(old.group_set.all())
-    content_type, name, old_pk = old.content_type, old.name, old.pk
-    old.delete()
-    assert not user_holds_permission(agent, "tickets.add_ticket")
-    again = Permission.objects.create(content_type=content_type, codename="add_ticket", name=name)
-    again.group_set.set(groups)
-
-    assert again.pk != old_pk
-    assert user_holds_permission(agent, "tickets.add_ticket")
-    assert not user_holds_permission(agent, "tickets.no_such_permission")
-
-
-def test_a_kept_permission_id_left_by_a_rolled_back_change_is_not_trusted(db, agent, monkeypatch):
-    monkeypatch.setitem(core._permission_ids, "tickets.add_ticket", 10**9)  # no such row
-    assert user_holds_permission(agent, "tickets.add_ticket")
-    # Someone else's permission under the kept id is not this one.
-    other = Permission.objects.get(content_type__app_label="tickets", codename="delete_ticket")
-    monkeypatch.setitem(core._permission_ids, "tickets.add_ticket", other.pk)
-    assert user_holds_permission(agent, "tickets.add_ticket")
-    assert not user_holds_permission(agent, "tickets.delete_ticket")
 
 
 @pytest.mark.parametrize("value", [41, 1_234_567])
