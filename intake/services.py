@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 
@@ -13,7 +15,6 @@ from django.db.models import Count, Exists, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aftersales.redis import redis_client
 from feedback.services import message_queue
 from intake.attachments import attachments_add
 from intake.models import Call, Submission
@@ -209,7 +210,8 @@ def submission_accept(
     2. Insert it with a reserved ticket number in one statement; the same (channel,
        external_ref) again (a retry, or a concurrent twin) inserts nothing and returns the
        first.
-    3. After commit, nudge the worker to drain the submissions; a lost nudge is the sweep's.
+    3. After commit, nudge the worker to drain the submissions (SubmissionNudger); a lost
+       nudge is the sweep's.
     Three statements on the request's path (token, permission, insert) instead of the twenty
     of a registration.
     """
@@ -250,23 +252,58 @@ def submission_accept(
     return submission, True
 
 
-# While submissions stream in, at most one drain task is published per window: each
-# request would otherwise pay for a Celery publish, and one drain registers them all.
-SUBMISSION_NUDGE_KEY = "aftersales:intake:submissions:nudged"
-SUBMISSION_NUDGE_SECONDS = 1
+# While submissions stream in, each process publishes at most one drain a window: each
+# request would otherwise pay for a Celery publish (or a Redis round trip to ask whether
+# another process just did), and one drain registers them all. A commit inside the window
+# is owed a drain at the window's end, published by a timer thread of this process: no
+# broker-side countdown, nothing held unacked in a worker. A process that dies owing one
+# leaves its submissions to the 30 s sweep.
+SUBMISSION_NUDGE_SECONDS = 1.0
 # One drain's share; what is left waits for the next nudge or the sweep.
 SUBMISSION_DRAIN_MAX = 2000
 
 
-def _submission_nudge() -> None:
+def _submission_drain_publish() -> None:
     from intake.tasks import submissions_drain_task
 
     try:
-        if redis_client().set(SUBMISSION_NUDGE_KEY, 1, nx=True, ex=SUBMISSION_NUDGE_SECONDS):
-            # No publish retries: the caller must not hang on a broker outage.
-            submissions_drain_task.apply_async(retry=False)
+        # No publish retries: the caller must not hang on a broker outage.
+        submissions_drain_task.apply_async(retry=False)
     except Exception:
         logger.warning("could not nudge the submission drain; the sweeper will", exc_info=True)
+
+
+class SubmissionNudger:
+    """One process's drain publisher: now, or at the end of the window the last one opened."""
+
+    def __init__(self, window: float = SUBMISSION_NUDGE_SECONDS) -> None:
+        self.window = window
+        self._lock = threading.Lock()
+        self._published_at = float("-inf")  # time.monotonic() of the last publish
+        self.owed: threading.Timer | None = None  # armed while a publish is owed
+
+    def __call__(self, *, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            if self.owed is not None:
+                return  # the owed publish comes after this commit: it covers it
+            wait = self._published_at + self.window - now
+            if wait > 0:
+                self.owed = threading.Timer(wait, self._publish_owed)
+                self.owed.daemon = True
+                self.owed.start()
+                return
+            self._published_at = now
+        _submission_drain_publish()
+
+    def _publish_owed(self) -> None:
+        with self._lock:
+            self.owed = None
+            self._published_at = time.monotonic()
+        _submission_drain_publish()
+
+
+_submission_nudge = SubmissionNudger()
 
 
 def _complaint_from(submission: Submission) -> Complaint:
@@ -320,18 +357,11 @@ def _submission_register_next(*, now: datetime | None) -> Submission | None:
 
 
 def submissions_drain(*, now: datetime | None = None) -> int:
-    """Register pending submissions, oldest first, each once however many workers drain.
-
-    Then reopen the nudge window and look once more: a submission committed while the
-    window was shut (its request published nothing) is seen by that second look, and one
-    committed after it publishes a drain of its own. Returns how many were worked.
-    """
+    """Register pending submissions, oldest first, each once however many workers drain;
+    return how many were worked (at most SUBMISSION_DRAIN_MAX)."""
     worked = 0
-    for look in (1, 2):
-        if look == 2:
-            redis_client().delete(SUBMISSION_NUDGE_KEY)
-        while worked < SUBMISSION_DRAIN_MAX and _submission_register_next(now=now):
-            worked += 1
+    while worked < SUBMISSION_DRAIN_MAX and _submission_register_next(now=now):
+        worked += 1
     return worked
 
 

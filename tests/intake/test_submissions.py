@@ -1,5 +1,6 @@
 """The intake API's accept-then-register road: 202 with a reserved number, one ticket later."""
 
+import json
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -9,15 +10,10 @@ from django.db import connection
 from django.urls import reverse
 
 from aftersales.celery import app
-from aftersales.redis import redis_client
 from feedback.models import CustomerMessage
+from intake import services
 from intake.models import Submission
-from intake.services import (
-    SUBMISSION_NUDGE_KEY,
-    Complaint,
-    submission_accept,
-    submissions_drain,
-)
+from intake.services import Complaint, SubmissionNudger, submission_accept, submissions_drain
 from intake.tasks import submissions_drain_task
 from tests.intake.test_register import payload
 from tickets.models import Customer, Ticket, User
@@ -26,11 +22,19 @@ from tickets.selectors import user_holds_permission
 NOW = datetime(2026, 11, 22, 2, 30, tzinfo=UTC)  # 10:30 in Shanghai
 
 
-@pytest.fixture(autouse=True)
-def _nudge_window_open():
-    redis_client().delete(SUBMISSION_NUDGE_KEY)
-    yield
-    redis_client().delete(SUBMISSION_NUDGE_KEY)
+@pytest.fixture
+def published(monkeypatch):
+    """The task names published to the broker's default queue during the test (no worker
+    runs in these tests: the messages stay there). A publish an earlier test left owed is
+    let land first, and this test's commits nudge through a nudger of their own."""
+    if owed := services._submission_nudge.owed:
+        owed.join(timeout=5)
+    monkeypatch.setattr(services, "_submission_nudge", SubmissionNudger())
+    with app.connection_for_write() as connection_:
+        client = connection_.default_channel.client
+        client.delete("celery")
+        yield lambda: [json.loads(raw)["headers"]["task"] for raw in client.lrange("celery", 0, -1)]
+        client.delete("celery")
 
 
 def test_accepted_is_202_with_a_reserved_number_and_registered_under_it(api_as, agent):
@@ -132,30 +136,43 @@ def test_drain_works_oldest_first_and_a_second_drain_finds_nothing(db, agent):
     assert list(registered) == numbers
 
 
-def test_commit_nudges_once_per_window_and_the_drain_reopens_it(
-    db, agent, django_capture_on_commit_callbacks
+def test_a_process_publishes_at_most_one_drain_a_window(published):
+    nudge = SubmissionNudger(window=60)
+    nudge(now=100.0)  # opens a window: published at once
+    assert published() == [submissions_drain_task.name]
+    nudge(now=100.4)  # inside it: owed at the window's end, not now
+    nudge(now=130.0)  # already owed: nothing more
+    assert published() == [submissions_drain_task.name]
+    assert nudge.owed is not None and 59 < nudge.owed.interval <= 59.6
+    nudge.owed.cancel()
+
+
+def test_a_commit_inside_the_window_is_published_at_its_end(published):
+    """A submission committed in a shut window still gets its drain, about a window later:
+    without it, it would wait for the 30 s sweep."""
+    nudge = SubmissionNudger(window=0.2)
+    nudge()
+    nudge()
+    owed = nudge.owed
+    owed.join(timeout=5)
+
+    assert not owed.is_alive() and nudge.owed is None
+    assert published() == [submissions_drain_task.name] * 2
+    nudge()  # within the window the owed publish opened: owed again
+    assert nudge.owed is not None
+    nudge.owed.join(timeout=5)
+    assert published() == [submissions_drain_task.name] * 3
+
+
+def test_an_accepted_submission_nudges_after_commit(
+    db, agent, published, django_capture_on_commit_callbacks
 ):
-    """The first commit publishes a drain; a second within the window publishes nothing,
-    and the drain's second look still registers it."""
-    app.conf.task_always_eager = False
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         submission_accept(complaint=Complaint(**payload(external_ref="a")), actor=agent)
-        submission_accept(complaint=Complaint(**payload(external_ref="b")), actor=agent)
-    assert len(callbacks) == 2
+    assert published() == []  # nothing before the commit: a rollback publishes nothing
 
-    app.conf.task_always_eager = True
-    try:
-        callbacks[0]()  # opens the window, publishes (eagerly runs) a drain: registers both
-        assert Ticket.objects.count() == 2
-        redis_client().set(SUBMISSION_NUDGE_KEY, 1, ex=60)  # a window some other commit opened
-        submission_accept(complaint=Complaint(**payload(external_ref="c")), actor=agent)
-        callbacks[1]()  # window shut: publishes nothing
-        assert Ticket.objects.count() == 2
-        submissions_drain_task()  # the sweep (or any drain) reopens it and looks again
-    finally:
-        app.conf.task_always_eager = False
-    assert Ticket.objects.count() == 3
-    assert redis_client().get(SUBMISSION_NUDGE_KEY) is None
+    callbacks[0]()
+    assert published() == [submissions_drain_task.name]
 
 
 @pytest.mark.django_db(transaction=True)
