@@ -17,7 +17,7 @@ from intake.services import Complaint, SubmissionNudger, submission_accept, subm
 from intake.tasks import submissions_drain_task
 from tests.intake.test_register import payload
 from tickets.models import Customer, Ticket, User
-from tickets.selectors import user_holds_permission
+from tickets.selectors import core, user_holds_permission
 
 NOW = datetime(2026, 11, 22, 2, 30, tzinfo=UTC)  # 10:30 in Shanghai
 
@@ -239,6 +239,33 @@ def test_one_permission_query_agrees_with_has_perm_for_every_role(db, perm):
     assert answers["direct"] and answers["super"]
     assert not answers["nobody"] and not answers["inactive"]
     assert len(users) >= 5 and any(answers[u.username] for u in users)
+
+
+def test_the_permission_check_follows_a_permission_made_again(db, agent):
+    """It keeps permission ids: a row made again under a new id (as migrate or an admin
+    might) must be followed, not answered from the old id; an unknown one is refused."""
+    assert user_holds_permission(agent, "tickets.add_ticket")
+    old = Permission.objects.get(content_type__app_label="tickets", codename="add_ticket")
+    groups = list(old.group_set.all())
+    content_type, name, old_pk = old.content_type, old.name, old.pk
+    old.delete()
+    assert not user_holds_permission(agent, "tickets.add_ticket")
+    again = Permission.objects.create(content_type=content_type, codename="add_ticket", name=name)
+    again.group_set.set(groups)
+
+    assert again.pk != old_pk
+    assert user_holds_permission(agent, "tickets.add_ticket")
+    assert not user_holds_permission(agent, "tickets.no_such_permission")
+
+
+def test_a_kept_permission_id_left_by_a_rolled_back_change_is_not_trusted(db, agent, monkeypatch):
+    monkeypatch.setitem(core._permission_ids, "tickets.add_ticket", 10**9)  # no such row
+    assert user_holds_permission(agent, "tickets.add_ticket")
+    # Someone else's permission under the kept id is not this one.
+    other = Permission.objects.get(content_type__app_label="tickets", codename="delete_ticket")
+    monkeypatch.setitem(core._permission_ids, "tickets.add_ticket", other.pk)
+    assert user_holds_permission(agent, "tickets.add_ticket")
+    assert not user_holds_permission(agent, "tickets.delete_ticket")
 
 
 @pytest.mark.parametrize("value", [41, 1_234_567])
