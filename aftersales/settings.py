@@ -222,8 +222,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing (a request's on-commit task) tries the broker once: kombu's default retries for
 # about 6 s while Redis is down, and every request would wait that long for nothing, since
 # the rows in Postgres are the truth and the sweeps enqueue their work when Redis is back.
+# Workers look for such tasks every 10 s (kombu's unacked_restore_interval); kombu 5.7 scans
+# only every 10th look by default (100 s), which a throttle of 1 turns back to every look:
+# one ZRANGE a worker per 10 s.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT_SECONDS", 3600),
+    "unacked_restore_throttle": 1,
     "max_retries": 0,
 }
 # Beat schedules are defined in one place: aftersales/celery.py.
