@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import Group, Permission
-from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.db import PreparedStatement
 from tickets.models import (
     OPEN_STATUSES,
     SavedFilter,
@@ -51,20 +51,20 @@ def _permission_id(perm: str) -> int | None:
     return _permission_ids[perm]
 
 
-_HOLDS_SQL = f"""
-    SELECT EXISTS (SELECT 1 FROM {User.user_permissions.through._meta.db_table}
-                   WHERE user_id = %s AND permission_id = %s)
-        OR EXISTS (SELECT 1 FROM {User.groups.through._meta.db_table} ug
-                   JOIN {Group.permissions.through._meta.db_table} gp
-                     ON gp.group_id = ug.group_id
-                   WHERE ug.user_id = %s AND gp.permission_id = %s)
-"""  # noqa: S608 - table names from model metadata, every value bound
+_HOLDS = PreparedStatement(
+    "user_holds_permission",
+    f"""SELECT EXISTS (SELECT 1 FROM {User.user_permissions.through._meta.db_table}
+                       WHERE user_id = $1 AND permission_id = $2)
+            OR EXISTS (SELECT 1 FROM {User.groups.through._meta.db_table} ug
+                       JOIN {Group.permissions.through._meta.db_table} gp
+                         ON gp.group_id = ug.group_id
+                       WHERE ug.user_id = $1 AND gp.permission_id = $2)""",  # noqa: S608 - names from model metadata, every value bound
+    ["bigint", "integer"],
+)
 
 
 def _holds(user: User, permission_id: int) -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(_HOLDS_SQL, [user.pk, permission_id, user.pk, permission_id])
-        return cursor.fetchone()[0]
+    return _HOLDS.execute([user.pk, permission_id])[0][0]
 
 
 def user_holds_permission(user: User, perm: str) -> bool:
