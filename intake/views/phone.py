@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -29,6 +29,12 @@ can_register = permission_required("tickets.add_ticket", raise_exception=True)
 @login_required
 @can_register
 def hotline_form(request):
+    if request.user.store_id:
+        # Store staff register walk-ins at their store; a hotline ticket from them would name
+        # the wrong channel and no store. Nothing posted here is stored.
+        if request.method != "GET":
+            raise PermissionDenied
+        return redirect("intake:store_form")
     form = HotlineForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -69,6 +69,17 @@ def test_roles_that_do_not_register_get_403(request, db, client, role):
     assert client.get(reverse("intake:hotline_form")).status_code == 403
 
 
+def test_store_staff_are_sent_to_their_walk_in_form_and_cannot_post_a_hotline_ticket(
+    client, store_clerk
+):
+    client.force_login(store_clerk)
+    response = client.get(reverse("intake:hotline_form"))
+    assert response.status_code == 302
+    assert response.url == reverse("intake:store_form")
+    assert client.post(reverse("intake:hotline_form"), form_data()).status_code == 403
+    assert not Ticket.objects.exists()
+
+
 def test_without_the_customers_confirmation_nothing_is_registered(client, agent):
     client.force_login(agent)
     response = client.post(reverse("intake:hotline_form"), form_data(customer_confirmed=""))
