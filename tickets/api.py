@@ -125,9 +125,9 @@ class TicketTransitionApi(TicketFromUrlMixin, APIView):
         },
     )
     def post(self, request, number: str):
+        ticket = self.get_ticket()  # 404 before the body: no ticket, nothing to validate
         data = TransitionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        ticket = self.get_ticket()
         if MOVE_ACTIONS.get((ticket.status, data.validated_data["to_status"])) in NEEDS_DETAILS:
             raise DomainError(
                 _("This step needs details a status change cannot carry: use the ticket page.")

@@ -170,3 +170,14 @@ def test_api_cannot_resolve_without_the_resolution_but_makes_plain_moves(api_as,
     assert "ticket page" in response.json()["detail"] or "工单页" in response.json()["detail"]
     ticket.refresh_from_db()
     assert ticket.status == "in_progress" and ticket.resolved_at is None
+
+
+def test_transition_of_a_ticket_one_cannot_see_is_404_whatever_the_body(
+    api_as, agent_other_team, ticket
+):
+    client = api_as(agent_other_team)
+    for body in ({"to_status": "contacted"}, {"to_status": "no_such_status"}, {}):
+        url = reverse("api-ticket-transition", args=[ticket.number])
+        assert client.post(url, body, format="json").status_code == 404
+        missing = reverse("api-ticket-transition", args=["SH-20260101-999999"])
+        assert client.post(missing, body, format="json").status_code == 404
