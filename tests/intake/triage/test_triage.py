@@ -204,3 +204,28 @@ def test_safety_said_indirectly_is_still_safety() -> None:
     ):
         assert run(text).tier == "L1", text
     assert run("没冒烟也没糊味，就是风扇声音特别大").tier == "L2"
+
+
+def _jieba_count(word: str) -> int:
+    from intake.triage import JIEBA_DICTIONARY
+
+    for line in JIEBA_DICTIONARY.read_text(encoding="utf-8").splitlines():
+        entry, count = line.split(" ")[:2]
+        if entry == word:
+            return int(count)
+    raise AssertionError(f"{word} is not in jieba's dictionary")
+
+
+def test_the_tokenizer_keeps_common_words_and_rare_words_holding_a_negator() -> None:
+    from intake.triage import DICTIONARY_MIN_COUNT, _tokenize, _tokenizer
+
+    # Rare in jieba's counts, and a negator's character inside: kept whole, so its 不 is no
+    # negator of what follows.
+    assert _jieba_count("睡不着") < DICTIONARY_MIN_COUNT
+    assert "不" not in _tokenize("晚上睡不着")
+    # Rare, and no negator: left out (the memory the trim saves); its parts still cut.
+    assert _jieba_count("晾衣服") < DICTIONARY_MIN_COUNT
+    assert not _tokenizer.FREQ.get("晾衣服")
+    assert _tokenize("晾衣服时碰到外壳发麻")[:2] == ["晾", "衣服"]
+    # Common words weigh what they did in the whole dictionary.
+    assert _tokenizer.FREQ["空调"] == _jieba_count("空调")
