@@ -1,6 +1,7 @@
 """The website form on a phone, in a real browser: hints, preview, confirm, result page."""
 
 import os
+import re
 from pathlib import Path
 from uuid import uuid4
 
@@ -52,7 +53,12 @@ def test_customer_on_a_phone_fills_previews_confirms_and_gets_a_number(phone_pag
     page.fill("input[name=phone]", "13912345678")
     # Nothing overflows sideways on a phone-sized screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    page.wait_for_timeout(800)  # the debounced hint request, when the endpoint exists
+    # The debounced triage answer came back: the prompt for what is missing and the time by
+    # which the customer will be contacted are on the screen.
+    expect(page.locator("#hints li")).to_have_count(1)
+    expect(page.locator("#contact-hint strong")).to_have_text(
+        re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")
+    )
     screenshot(page, "web_form.png")
     page.click("form.intake-form button[type=submit]")
 
