@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+# A phone number inside free text, as people write one: a mainland mobile, optionally with +86
+# and spaced or dashed (138 1234 5678, 138-1234-5678), or a landline with its area code
+# (010-12345678, (0755) 1234567). What it finds is checked by phone_normalise before use.
+PHONE_IN_TEXT = re.compile(
+    r"(?<![\d+])"
+    r"(?:(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}|(?:\(0\d{2,3}\)|0\d{2,3})[\s-]?\d{7,8})"
+    r"(?!\d)"
+)
 
 ACCEPTED_TYPES = {
     phonenumbers.PhoneNumberType.MOBILE,

@@ -21,7 +21,7 @@ from intake.wechat.client import WechatClient
 from intake.wechat.delivery import wechat_reply_queue
 from intake.wechat.envelope import CallbackMessage
 from tickets.models import OPEN_STATUSES, Ticket
-from tickets.phones import phone_normalise
+from tickets.phones import PHONE_IN_TEXT, phone_normalise
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +47,6 @@ PLACEHOLDERS = {
     "business_card": "[名片]",
     "miniprogram": "[小程序]",
 }
-# A mainland mobile, or a landline with its area code, inside whatever else was written.
-PHONE_RE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?!\d)")
 FIELD_LIMITS = {"scene": 200, "symptom": 200, "tried": 200, "product_model": 100}
 State = WechatConversation.State
 
@@ -297,7 +295,7 @@ def _collect(*, conversation: WechatConversation, text: str) -> list[str]:
     elif asking or conversation.description or len(text) >= MIN_DESCRIPTION:
         description = f"{conversation.description}\n{text}".strip()
         conversation.description = description[:DESCRIPTION_MAX]
-    if not conversation.phone and PHONE_RE.search(text):
+    if not conversation.phone and PHONE_IN_TEXT.search(text):
         _take_phone(conversation, text)  # "我的电话13812345678" given unasked
     question = _next_question(conversation)
     if question is None:
@@ -312,11 +310,11 @@ def _collect(*, conversation: WechatConversation, text: str) -> list[str]:
 
 def _take_phone(conversation: WechatConversation, text: str) -> bool:
     """Take a valid phone from the text and the words around it as the name; False if none."""
-    found = PHONE_RE.search(text)
+    found = PHONE_IN_TEXT.search(text)
     if found is None:
         return False
     try:
-        conversation.phone = phone_normalise(found.group(1))
+        conversation.phone = phone_normalise(found.group())
     except ValidationError:
         return False
     name = re.sub(r"[\s,，。.:：;；!！、]+", " ", text.replace(found.group(0), " ")).strip()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -14,6 +13,7 @@ from knowledge.models import Article, ArticleVersion
 from knowledge.search import article_index
 from tickets.errors import DomainError, PermissionDeniedError
 from tickets.models import Product, Tag, Ticket, TicketTag, User
+from tickets.phones import PHONE_IN_TEXT
 from tickets.selectors.core import ticket_visible_to
 
 # The longest text a field takes: long enough for any real write-up, short enough that a
@@ -23,13 +23,7 @@ REQUIRED = ("title", "problem", "solution")
 TEXT_FIELDS = ("title", "problem", "cause", "solution", "audience")
 SOURCE_STATUSES = (Ticket.Status.RESOLVED, Ticket.Status.CLOSED)
 
-# Phone numbers a customer may have typed into a ticket's text: mainland mobiles (optionally
-# +86 and spaced or dashed as people write them) and landlines with an area code.
-PHONE_RES = (
-    re.compile(r"(?<![\d+])(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)"),
-    re.compile(r"(?<![\d+])(?:\(0\d{2,3}\)|0\d{2,3})[\s-]?\d{7,8}(?!\d)"),
-)
-PHONE_MASK = "***"
+PHONE_MASK = "***"  # what a phone number the customer typed into a ticket's text becomes
 
 
 class ArticleInvalid(DomainError):
@@ -267,8 +261,7 @@ def article_retire(*, article: Article, actor: User, now: datetime | None = None
 
 def text_scrub(text: str, *, names: Iterable[str] = ()) -> str:
     """The text without phone numbers and without the given (customer) names."""
-    for pattern in PHONE_RES:
-        text = pattern.sub(PHONE_MASK, text)
+    text = PHONE_IN_TEXT.sub(PHONE_MASK, text)
     for name in names:
         # A one-character "name" would blank out ordinary words; real ones are longer.
         if name and len(name.strip()) >= 2:

@@ -122,6 +122,18 @@ def test_a_phone_that_does_not_parse_is_asked_again(customer):
     assert "138****5678" in summary
 
 
+@pytest.mark.parametrize(
+    "answer", ["王先生 138 1234 5678", "王先生，+86 138-1234-5678", "138-1234-5678 王先生"]
+)
+def test_a_phone_written_spaced_or_dashed_is_taken_with_the_name(customer, answer):
+    customer.say("洗碗机不出水，每次洗碗时都这样，重启过，型号WQP12-J7")
+    assert customer.say("不进水") == [wording.ASK_PHONE]
+    [summary] = customer.say(answer)
+    assert "138****5678" in summary
+    conversation = WechatConversation.objects.get()
+    assert (conversation.customer_name, conversation.phone) == ("王先生", "+8613812345678")
+
+
 def test_other_senders_and_system_events_are_not_stored(customer, wechat_api):
     wechat_api.add_text("接待人员的消息", origin=5)
     wechat_api.add_text("系统事件", origin=4)
