@@ -541,8 +541,9 @@ class _Tokenizer(jieba.Tokenizer):
         with JIEBA_DICTIONARY.open("rb") as source:
             for line in source:
                 word, count = line.decode("utf-8").split(" ")[:2]
-                total += int(count)
-                if int(count) >= DICTIONARY_MIN_COUNT or _NEGATOR_CHARACTERS.intersection(word):
+                count = int(count)
+                total += count
+                if count >= DICTIONARY_MIN_COUNT or _NEGATOR_CHARACTERS.intersection(word):
                     kept.append(line)
         self.FREQ, _ = self.gen_pfdict(io.BytesIO(b"".join(kept)))
         self.total = total

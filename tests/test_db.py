@@ -6,6 +6,7 @@ from django.db import connection, transaction
 from aftersales.db import PreparedStatement
 
 ECHO = PreparedStatement("test_echo", "SELECT $1::text || '|' || ($2 + 1)::text", ["text", "int"])
+CONSTANT = PreparedStatement("test_constant", "SELECT 7", [])
 
 
 def _prepared_here(name: str) -> int:
@@ -38,7 +39,7 @@ def test_a_new_connection_prepares_it_again():
 
 
 def test_a_statement_without_parameters(db):
-    assert PreparedStatement("test_constant", "SELECT 7", []).execute([]) == [(7,)]
+    assert CONSTANT.execute([]) == [(7,)]
 
 
 def test_a_name_is_given_once():

@@ -295,8 +295,8 @@ def _collect(*, conversation: WechatConversation, text: str) -> list[str]:
     elif asking or conversation.description or len(text) >= MIN_DESCRIPTION:
         description = f"{conversation.description}\n{text}".strip()
         conversation.description = description[:DESCRIPTION_MAX]
-    if not conversation.phone and PHONE_IN_TEXT.search(text):
-        _take_phone(conversation, text)  # "我的电话13812345678" given unasked
+    if not conversation.phone:
+        _take_phone(conversation, text)  # "我的电话13812345678" given unasked; none, no change
     question = _next_question(conversation)
     if question is None:
         conversation.state = State.CONFIRMING
